@@ -1,0 +1,109 @@
+using System.Collections;
+using System.Collections.Immutable;
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+
+namespace Converge.Model.Documents;
+
+/// <summary>
+/// An immutable map of keys to JSON values where the last writer in the authority's order wins.
+/// </summary>
+/// <remarks>
+/// This is the protocol-v1 document content: the server's sequence is the only clock, so replaying the same
+/// log gives the same map everywhere. Immutability is what lets a client hand one consistent state to every
+/// event handler and rebuild its optimistic view (confirmed state plus pending changes) without copying.
+/// </remarks>
+public sealed class JsonMap : IReadOnlyDictionary<string, JsonElement>
+{
+    private readonly ImmutableSortedDictionary<string, JsonElement> _entries;
+
+    private JsonMap(ImmutableSortedDictionary<string, JsonElement> entries) => _entries = entries;
+
+    /// <summary>The empty map every document starts from.</summary>
+    public static JsonMap Empty { get; } = new(ImmutableSortedDictionary.Create<string, JsonElement>(StringComparer.Ordinal));
+
+    /// <summary>Applies operations in order and returns the resulting map; this map is unchanged.</summary>
+    /// <param name="operations">The operations, in the order the authority sequenced them.</param>
+    /// <exception cref="ArgumentException">An operation is invalid (see <see cref="DocumentOperation.Validate"/>).</exception>
+    public JsonMap Apply(IEnumerable<DocumentOperation> operations)
+    {
+        ArgumentNullException.ThrowIfNull(operations);
+        var builder = _entries.ToBuilder();
+        foreach (var operation in operations)
+        {
+            ApplyTo(builder, operation);
+        }
+
+        return new JsonMap(builder.ToImmutable());
+    }
+
+    /// <summary>Operations that rebuild this map from <see cref="Empty"/>: a snapshot in change form.</summary>
+    public IReadOnlyList<DocumentOperation> ToOperations() =>
+        _entries.Select(static entry => (DocumentOperation)new SetValue(entry.Key, entry.Value)).ToArray();
+
+    /// <summary>Whether both maps hold the same keys with structurally equal JSON values.</summary>
+    /// <param name="other">The map to compare with.</param>
+    public bool ContentEquals(JsonMap other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.Count != Count)
+        {
+            return false;
+        }
+
+        foreach (var (key, value) in _entries)
+        {
+            if (!other._entries.TryGetValue(key, out var otherValue) || !JsonElement.DeepEquals(value, otherValue))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <inheritdoc />
+    public JsonElement this[string key] => _entries[key];
+
+    /// <inheritdoc />
+    public IEnumerable<string> Keys => _entries.Keys;
+
+    /// <inheritdoc />
+    public IEnumerable<JsonElement> Values => _entries.Values;
+
+    /// <inheritdoc />
+    public int Count => _entries.Count;
+
+    /// <inheritdoc />
+    public bool ContainsKey(string key) => _entries.ContainsKey(key);
+
+    /// <inheritdoc />
+    public bool TryGetValue(string key, [MaybeNullWhen(false)] out JsonElement value) => _entries.TryGetValue(key, out value);
+
+    /// <inheritdoc />
+    public IEnumerator<KeyValuePair<string, JsonElement>> GetEnumerator() => _entries.GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    private static void ApplyTo(ImmutableSortedDictionary<string, JsonElement>.Builder builder, DocumentOperation operation)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        if (operation.Validate() is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(operation));
+        }
+
+        switch (operation)
+        {
+            case SetValue set:
+                // Clone so that the map never keeps a whole frame's JsonDocument alive through one element.
+                builder[set.Key] = set.Value.Clone();
+                break;
+            case RemoveValue remove:
+                builder.Remove(remove.Key);
+                break;
+            default:
+                throw new ArgumentException($"A JSON map cannot apply a {operation.GetType().Name}.", nameof(operation));
+        }
+    }
+}

@@ -1,0 +1,53 @@
+namespace Converge.Protocol;
+
+/// <summary>
+/// The machine-readable codes carried by error and reject frames and by <see cref="ProtocolException"/>.
+/// Peers must tolerate codes they do not know (treat them as the close code says).
+/// </summary>
+public static class ErrorCodes
+{
+    /// <summary>The bytes are not a well-formed frame: bad JSON, a missing or invalid field.</summary>
+    public const string MalformedFrame = "malformed_frame";
+
+    /// <summary>The frame's <c>type</c> is not one this protocol version defines.</summary>
+    public const string UnknownFrameType = "unknown_frame_type";
+
+    /// <summary>A well-formed frame arrived where the protocol does not allow it (e.g. push before hello).</summary>
+    public const string UnexpectedFrame = "unexpected_frame";
+
+    /// <summary>The peer speaks a protocol version this side does not.</summary>
+    public const string UnsupportedVersion = "unsupported_version";
+
+    /// <summary>The frame is larger than the receiver accepts.</summary>
+    public const string FrameTooLarge = "frame_too_large";
+
+    /// <summary>The frame uses an encoding this connection did not negotiate (e.g. binary without the binary codec).</summary>
+    public const string UnsupportedEncoding = "unsupported_encoding";
+
+    /// <summary>No valid credentials.</summary>
+    public const string Unauthorized = "unauthorized";
+
+    /// <summary>Valid credentials, but no permission for this document or action.</summary>
+    public const string Forbidden = "forbidden";
+
+    /// <summary>A change's operations are invalid; the change was rejected and nothing was applied.</summary>
+    public const string InvalidChange = "invalid_change";
+
+    /// <summary>A change's client sequence is at or below one the server already settled, and it is not a known duplicate.</summary>
+    public const string StaleChange = "stale_change";
+
+    /// <summary>A push named a document this session has not subscribed to.</summary>
+    public const string NotSubscribed = "not_subscribed";
+
+    /// <summary>The session could not keep up with its outbound queue; reconnect and resume from the cursor.</summary>
+    public const string SlowConsumer = "slow_consumer";
+
+    /// <summary>No hello arrived in time, or no heartbeat answer.</summary>
+    public const string Timeout = "timeout";
+
+    /// <summary>The server failed; the operation may be retried.</summary>
+    public const string InternalError = "internal_error";
+
+    /// <summary>The server is shutting down; reconnect and resume.</summary>
+    public const string ShuttingDown = "shutting_down";
+}

@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using Converge.Server.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Converge.Server.Authority;
+
+/// <summary>Finds the one authority of a document, activating it on first use.</summary>
+internal sealed class AuthorityRegistry : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, DocumentAuthority> _authorities = new(StringComparer.Ordinal);
+    private readonly Lock _activation = new();
+    private readonly IChangeStore _store;
+    private readonly ConvergeServerOptions _options;
+    private readonly ILogger<DocumentAuthority> _logger;
+    private bool _disposed;
+
+    public AuthorityRegistry(IChangeStore store, IOptions<ConvergeServerOptions> options, ILogger<DocumentAuthority> logger)
+    {
+        _store = store;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    public int Count => _authorities.Count;
+
+    /// <exception cref="ObjectDisposedException">The server is shutting down.</exception>
+    public DocumentAuthority Get(string documentId)
+    {
+        if (_authorities.TryGetValue(documentId, out var authority))
+        {
+            return authority;
+        }
+
+        // Activation is rare and must happen once per document: two authorities would fork its sequence.
+        lock (_activation)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _authorities.GetOrAdd(documentId, id => new DocumentAuthority(id, _store, _options, _logger, Forget));
+        }
+    }
+
+    public bool TryGet(string documentId, [NotNullWhen(true)] out DocumentAuthority? authority) =>
+        _authorities.TryGetValue(documentId, out authority);
+
+    public async ValueTask DisposeAsync()
+    {
+        lock (_activation)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        await Task.WhenAll(_authorities.Values.Select(static a => a.DisposeAsync().AsTask())).ConfigureAwait(false);
+        _authorities.Clear();
+    }
+
+    private void Forget(DocumentAuthority authority) =>
+        _authorities.TryRemove(KeyValuePair.Create(authority.DocumentId, authority));
+}

@@ -1,0 +1,402 @@
+using System.Threading.Channels;
+using Converge.Model.Documents;
+using Converge.Protocol;
+using Converge.Protocol.Frames;
+using Converge.Server.Sessions;
+using Converge.Server.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Converge.Server.Authority;
+
+/// <summary>
+/// The single authority for one document (the article's Figma/Discord model: one process per document).
+/// One reader drains a channel of commands, so document state needs no locks. It gives each accepted change the
+/// next gap-free sequence, makes it durable, then acknowledges it and fans it out, in that order.
+/// </summary>
+internal sealed partial class DocumentAuthority : IAsyncDisposable
+{
+    private const int LoadPageSize = 1000;
+
+    private readonly Channel<AuthorityCommand> _inbox;
+    private readonly IChangeStore _store;
+    private readonly ConvergeServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly Action<DocumentAuthority> _onFaulted;
+    private readonly HashSet<ServerSession> _subscribers = [];
+    private readonly Dictionary<string, ClientProgress> _clients = new(StringComparer.Ordinal);
+    private readonly CommitGroup _group = new();
+    private readonly Task _loop;
+    private JsonMap _state = JsonMap.Empty;
+    private long _head;
+
+    public DocumentAuthority(string documentId, IChangeStore store, ConvergeServerOptions options, ILogger logger, Action<DocumentAuthority> onFaulted)
+    {
+        DocumentId = documentId;
+        _store = store;
+        _options = options;
+        _logger = logger;
+        _onFaulted = onFaulted;
+        _inbox = Channel.CreateBounded<AuthorityCommand>(new BoundedChannelOptions(options.AuthorityQueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _loop = Task.Run(RunAsync);
+    }
+
+    public string DocumentId { get; }
+
+    public ValueTask SubscribeAsync(ServerSession session, long since, CancellationToken cancellationToken) =>
+        _inbox.Writer.WriteAsync(new AuthorityCommand.Subscribe(session, since), cancellationToken);
+
+    public ValueTask UnsubscribeAsync(ServerSession session, CancellationToken cancellationToken) =>
+        _inbox.Writer.WriteAsync(new AuthorityCommand.Unsubscribe(session), cancellationToken);
+
+    public ValueTask PushAsync(ServerSession session, PushFrame frame, CancellationToken cancellationToken) =>
+        _inbox.Writer.WriteAsync(new AuthorityCommand.Push(session, frame), cancellationToken);
+
+    /// <summary>Stops taking commands, finishes (and commits) those already queued, and stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _inbox.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+    }
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            await LoadAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.LoadFailed(_logger, ex, DocumentId);
+            _onFaulted(this);
+            _inbox.Writer.TryComplete();
+            await foreach (var command in _inbox.Reader.ReadAllAsync().ConfigureAwait(false))
+            {
+                command.Session.Fail(ErrorCodes.InternalError, $"Document '{DocumentId}' could not be loaded; retry later.");
+            }
+
+            return;
+        }
+
+        var reader = _inbox.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            // Drain what is already queued into one group: many concurrent pushes share one fsync.
+            while (_group.Changes.Count < _options.MaxChangesPerCommit && reader.TryRead(out var command))
+            {
+                try
+                {
+                    await HandleAsync(command).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    Log.CommandFailed(_logger, ex, DocumentId, command.GetType().Name);
+                    command.Session.Fail(ErrorCodes.InternalError, "The server failed to handle a request; reconnect and retry.");
+                }
+            }
+
+            await CommitAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task LoadAsync()
+    {
+        var state = JsonMap.Empty;
+        long head = 0;
+        while (true)
+        {
+            var page = await _store.ReadAsync(DocumentId, head, LoadPageSize, CancellationToken.None).ConfigureAwait(false);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var change in page)
+            {
+                if (change.Sequence != head + 1)
+                {
+                    throw new InvalidDataException($"The log of '{DocumentId}' jumps from sequence {head} to {change.Sequence}.");
+                }
+
+                state = state.Apply(change.Operations);
+                _clients[change.ClientId] = new ClientProgress(change.ClientSeq, change.Sequence);
+                head = change.Sequence;
+            }
+        }
+
+        _state = state;
+        _head = head;
+        Log.Loaded(_logger, DocumentId, head);
+    }
+
+    private ValueTask HandleAsync(AuthorityCommand command) => command switch
+    {
+        AuthorityCommand.Subscribe subscribe => SubscribeCoreAsync(subscribe.Session, subscribe.Since),
+        AuthorityCommand.Unsubscribe unsubscribe => Unsubscribe(unsubscribe.Session),
+        AuthorityCommand.Push push => AcceptAsync(push.Session, push.Frame),
+        _ => throw new InvalidOperationException($"Unknown command {command.GetType().Name}."),
+    };
+
+    private ValueTask Unsubscribe(ServerSession session)
+    {
+        _subscribers.Remove(session);
+        return ValueTask.CompletedTask;
+    }
+
+    // Replay covers everything committed; changes still in the open group reach the new subscriber by fan-out
+    // at commit. Both happen on this one reader, so the stream the session sees is contiguous.
+    private async ValueTask SubscribeCoreAsync(ServerSession session, long since)
+    {
+        if (since == 0 || since > _head)
+        {
+            if (since > _head)
+            {
+                Log.CursorAhead(_logger, DocumentId, session.SessionId, since, _head);
+            }
+
+            if (!session.TryEnqueue(new SnapshotFrame(DocumentId, _head, _state.ToOperations())))
+            {
+                return;
+            }
+        }
+        else
+        {
+            var cursor = since;
+            while (cursor < _head)
+            {
+                var page = await _store.ReadAsync(DocumentId, cursor, _options.MaxChangesPerFrame, CancellationToken.None).ConfigureAwait(false);
+                if (page.Count == 0 || !session.TryEnqueue(new ChangesFrame(DocumentId, page)))
+                {
+                    return;
+                }
+
+                cursor = page[^1].Sequence;
+            }
+        }
+
+        if (session.TryEnqueue(new SubscribedFrame(DocumentId, _head)))
+        {
+            _subscribers.Add(session);
+        }
+    }
+
+    private async ValueTask AcceptAsync(ServerSession session, PushFrame push)
+    {
+        foreach (var change in push.Changes)
+        {
+            if (!string.Equals(change.ClientId, session.ClientId, StringComparison.Ordinal))
+            {
+                _group.Answer(session, new RejectFrame(DocumentId, change.ClientSeq, ErrorCodes.InvalidChange,
+                    "A change's clientId must be the client id this session said hello with."));
+                continue;
+            }
+
+            var known = _clients.TryGetValue(change.ClientId, out var progress);
+            if (known && change.ClientSeq <= progress.LastClientSeq)
+            {
+                await AnswerDuplicateAsync(session, change, progress).ConfigureAwait(false);
+                continue;
+            }
+
+            var sequence = _head + _group.Changes.Count + 1;
+            _group.Accept(session, new ServerChange(sequence, change.ClientId, change.ClientSeq, change.Operations), known ? progress : null);
+            _clients[change.ClientId] = new ClientProgress(change.ClientSeq, sequence);
+        }
+    }
+
+    // The idempotency rule: a key the authority has seen gets its original answer back and is never applied again.
+    private async ValueTask AnswerDuplicateAsync(ServerSession session, ClientChange change, ClientProgress progress)
+    {
+        var sequence = change.ClientSeq == progress.LastClientSeq
+            ? progress.LastSequence
+            : _group.FindSequence(change.ClientId, change.ClientSeq)
+              ?? await _store.FindSequenceAsync(DocumentId, change.ClientId, change.ClientSeq, CancellationToken.None).ConfigureAwait(false);
+        Log.Duplicate(_logger, DocumentId, change.ClientId, change.ClientSeq, sequence ?? 0);
+        _group.Answer(session, sequence is { } original
+            ? new AckFrame(DocumentId, change.ClientSeq, original)
+            : new RejectFrame(DocumentId, change.ClientSeq, ErrorCodes.StaleChange,
+                $"Client sequence {change.ClientSeq} is below this client's last accepted one ({progress.LastClientSeq}) and was never accepted."));
+    }
+
+    private async Task CommitAsync()
+    {
+        if (_group.IsEmpty)
+        {
+            return;
+        }
+
+        try
+        {
+            if (_group.Changes.Count > 0)
+            {
+                try
+                {
+                    await _store.AppendAsync(DocumentId, _group.Changes, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    Log.CommitFailed(_logger, ex, DocumentId, _group.Changes.Count);
+                    RollBackGroup();
+                    return;
+                }
+
+                foreach (var change in _group.Changes)
+                {
+                    _state = _state.Apply(change.Operations);
+                }
+
+                _head = _group.Changes[^1].Sequence;
+            }
+
+            Deliver();
+        }
+        finally
+        {
+            _group.Clear();
+        }
+    }
+
+    // Nothing was acknowledged, so the pushers still hold these changes: close them resumably and they re-push.
+    private void RollBackGroup()
+    {
+        foreach (var (clientId, previous) in _group.UndoLog)
+        {
+            if (previous is { } restored)
+            {
+                _clients[clientId] = restored;
+            }
+            else
+            {
+                _clients.Remove(clientId);
+            }
+        }
+
+        foreach (var session in _group.Entries.Select(static e => e.Session).Distinct())
+        {
+            session.Fail(ErrorCodes.InternalError, "The server could not persist your changes; reconnect and push them again.");
+        }
+    }
+
+    private void Deliver()
+    {
+        var origins = _group.Entries.Select(static e => e.Session).ToHashSet();
+        var shared = Chunk(_group.Changes);
+        List<ServerSession>? dropped = null;
+        foreach (var subscriber in _subscribers)
+        {
+            if (origins.Contains(subscriber))
+            {
+                continue;
+            }
+
+            foreach (var frame in shared)
+            {
+                if (!subscriber.TryEnqueue(frame))
+                {
+                    (dropped ??= []).Add(subscriber);
+                    break;
+                }
+            }
+        }
+
+        foreach (var origin in origins)
+        {
+            DeliverInterleaved(origin, _subscribers.Contains(origin));
+        }
+
+        foreach (var session in dropped ?? [])
+        {
+            _subscribers.Remove(session);
+        }
+    }
+
+    // A session that pushed gets acks for its own changes and everyone else's changes, interleaved in sequence
+    // order, so that it can apply the stream strictly in order.
+    private void DeliverInterleaved(ServerSession session, bool subscribed)
+    {
+        List<ServerChange>? run = null;
+        foreach (var entry in _group.Entries)
+        {
+            if (entry.Change is { } change && entry.Session != session)
+            {
+                if (subscribed)
+                {
+                    (run ??= []).Add(change);
+                }
+
+                continue;
+            }
+
+            if (entry.Session != session)
+            {
+                continue;
+            }
+
+            if (run is not null && !EnqueueAll(session, Chunk(run)))
+            {
+                return;
+            }
+
+            run = null;
+            var answer = entry.Answer ?? new AckFrame(DocumentId, entry.Change!.ClientSeq, entry.Change.Sequence);
+            if (!session.TryEnqueue(answer))
+            {
+                return;
+            }
+        }
+
+        if (run is not null)
+        {
+            EnqueueAll(session, Chunk(run));
+        }
+    }
+
+    private static bool EnqueueAll(ServerSession session, IEnumerable<Frame> frames)
+    {
+        foreach (var frame in frames)
+        {
+            if (!session.TryEnqueue(frame))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private List<Frame> Chunk(IReadOnlyList<ServerChange> changes)
+    {
+        var frames = new List<Frame>();
+        for (var offset = 0; offset < changes.Count; offset += _options.MaxChangesPerFrame)
+        {
+            var count = Math.Min(_options.MaxChangesPerFrame, changes.Count - offset);
+            frames.Add(new ChangesFrame(DocumentId, changes.Skip(offset).Take(count).ToArray()));
+        }
+
+        return frames;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 20, EventName = "AuthorityLoaded", Level = LogLevel.Debug, Message = "Document {DocumentId} loaded at sequence {Head}.")]
+        public static partial void Loaded(ILogger logger, string documentId, long head);
+
+        [LoggerMessage(EventId = 21, EventName = "AuthorityLoadFailed", Level = LogLevel.Error, Message = "Document {DocumentId} could not be loaded.")]
+        public static partial void LoadFailed(ILogger logger, Exception exception, string documentId);
+
+        [LoggerMessage(EventId = 22, EventName = "AuthorityCommitFailed", Level = LogLevel.Error, Message = "Document {DocumentId}: committing {Count} change(s) failed; nothing was acknowledged.")]
+        public static partial void CommitFailed(ILogger logger, Exception exception, string documentId, int count);
+
+        [LoggerMessage(EventId = 23, EventName = "AuthorityCommandFailed", Level = LogLevel.Error, Message = "Document {DocumentId}: handling {Command} failed.")]
+        public static partial void CommandFailed(ILogger logger, Exception exception, string documentId, string command);
+
+        [LoggerMessage(EventId = 24, EventName = "AuthorityDuplicateChange", Level = LogLevel.Debug, Message = "Document {DocumentId}: change ({ClientId}, {ClientSeq}) seen before (sequence {Sequence}); answering, not applying.")]
+        public static partial void Duplicate(ILogger logger, string documentId, string clientId, long clientSeq, long sequence);
+
+        [LoggerMessage(EventId = 25, EventName = "AuthorityCursorAhead", Level = LogLevel.Warning, Message = "Document {DocumentId}: session {SessionId} resumes from {Since}, past the head {Head}; sending a snapshot.")]
+        public static partial void CursorAhead(ILogger logger, string documentId, string sessionId, long since, long head);
+    }
+}

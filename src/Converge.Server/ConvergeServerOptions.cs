@@ -1,0 +1,87 @@
+namespace Converge.Server;
+
+/// <summary>Every knob of the Converge server, with its default. Validated at startup.</summary>
+public sealed class ConvergeServerOptions
+{
+    /// <summary>The SQLite database file of the change log. Default <c>data/converge.db</c>, relative to the working directory.</summary>
+    public string DatabasePath { get; set; } = Path.Combine("data", "converge.db");
+
+    /// <summary>The largest frame a client may send, in bytes. Default 1 MiB. Larger frames close the session with 4413.</summary>
+    public int MaxFrameBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// How many frames may wait to be sent to one session. Default 1,024. A session whose queue is full is closed
+    /// with 4503 (slow consumer) and resumes from its cursor: server memory never grows with a slow reader.
+    /// </summary>
+    public int SessionQueueCapacity { get; set; } = 1024;
+
+    /// <summary>How many commands may wait at one document authority before pushers wait. Default 4,096.</summary>
+    public int AuthorityQueueCapacity { get; set; } = 4096;
+
+    /// <summary>The most changes committed in one transaction (group commit). Default 512.</summary>
+    public int MaxChangesPerCommit { get; set; } = 512;
+
+    /// <summary>The most changes in one replay frame. Default 256.</summary>
+    public int MaxChangesPerFrame { get; set; } = 256;
+
+    /// <summary>The most documents one session may subscribe to. Default 1,000.</summary>
+    public int MaxSubscriptionsPerSession { get; set; } = 1000;
+
+    /// <summary>How long a new connection may take to send hello. Default 10 s.</summary>
+    public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The ping interval the server asks clients to keep (sent in welcome). Default 15 s.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long to wait for the peer's close frame after sending ours. Default 5 s.</summary>
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether WebSocket permessage-deflate is accepted when the client offers it. Default <see langword="true"/>.</summary>
+    public bool EnableCompression { get; set; } = true;
+
+    internal IEnumerable<string> Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DatabasePath))
+        {
+            yield return $"{nameof(DatabasePath)} must name a file.";
+        }
+
+        if (MaxFrameBytes is < 1024 or > 64 * 1024 * 1024)
+        {
+            yield return $"{nameof(MaxFrameBytes)} must be between 1 KiB and 64 MiB; it is {MaxFrameBytes}.";
+        }
+
+        if (SessionQueueCapacity < 16)
+        {
+            yield return $"{nameof(SessionQueueCapacity)} must be at least 16; it is {SessionQueueCapacity}.";
+        }
+
+        if (AuthorityQueueCapacity < 16)
+        {
+            yield return $"{nameof(AuthorityQueueCapacity)} must be at least 16; it is {AuthorityQueueCapacity}.";
+        }
+
+        if (MaxChangesPerCommit < 1)
+        {
+            yield return $"{nameof(MaxChangesPerCommit)} must be at least 1; it is {MaxChangesPerCommit}.";
+        }
+
+        if (MaxChangesPerFrame < 1)
+        {
+            yield return $"{nameof(MaxChangesPerFrame)} must be at least 1; it is {MaxChangesPerFrame}.";
+        }
+
+        if (MaxSubscriptionsPerSession < 1)
+        {
+            yield return $"{nameof(MaxSubscriptionsPerSession)} must be at least 1; it is {MaxSubscriptionsPerSession}.";
+        }
+
+        foreach (var (name, value) in new[] { (nameof(HelloTimeout), HelloTimeout), (nameof(HeartbeatInterval), HeartbeatInterval), (nameof(CloseTimeout), CloseTimeout) })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                yield return $"{name} must be positive; it is {value}.";
+            }
+        }
+    }
+}

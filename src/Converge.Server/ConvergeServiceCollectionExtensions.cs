@@ -1,0 +1,60 @@
+using Converge.Server;
+using Converge.Server.Authority;
+using Converge.Server.Storage;
+using Converge.Server.Transports;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+// In Microsoft.Extensions.DependencyInjection so that AddConverge is found where AddSignalR is.
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the Converge server.</summary>
+public static class ConvergeServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the Converge server: document authorities, the SQLite change log and the sync endpoint's services.
+    /// Map the endpoint with <c>app.MapConverge("/sync")</c>. Options are validated at startup.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets options; see <see cref="ConvergeServerOptions"/> for the defaults.</param>
+    /// <returns>The same service collection.</returns>
+    public static IServiceCollection AddConverge(this IServiceCollection services, Action<ConvergeServerOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<ConvergeServerOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConvergeServerOptions>, ConvergeServerOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IChangeStore>(provider => new SqliteChangeStore(
+            provider.GetRequiredService<IOptions<ConvergeServerOptions>>().Value.DatabasePath,
+            provider.GetRequiredService<ILogger<SqliteChangeStore>>()));
+        services.TryAddSingleton<AuthorityRegistry>();
+        services.TryAddSingleton<WebSocketEndpoint>();
+        services.AddHostedService<ConvergeStartup>();
+        return services;
+    }
+
+    private sealed class ConvergeServerOptionsValidator : IValidateOptions<ConvergeServerOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, ConvergeServerOptions options)
+        {
+            var failures = options.Validate().ToList();
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+    }
+
+    // Opens the store at startup so that a bad database path fails the host at once, not the first client.
+    private sealed class ConvergeStartup(IChangeStore store) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => store.InitializeAsync(cancellationToken).AsTask();
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

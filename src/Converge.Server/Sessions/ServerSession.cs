@@ -1,0 +1,212 @@
+using System.Threading.Channels;
+using Converge.Protocol;
+using Converge.Protocol.Frames;
+using Converge.Server.Authority;
+using Microsoft.Extensions.Logging;
+
+namespace Converge.Server.Sessions;
+
+/// <summary>
+/// One client connection's protocol state, independent of the transport that carries it: the handshake,
+/// its subscriptions, and a bounded outbound queue that authorities write to and the transport drains.
+/// </summary>
+/// <remarks>
+/// <see cref="HandleAsync"/> is called by one receive loop at a time; the outbound side is safe from any
+/// thread. Nothing here ever blocks an authority: a full queue closes the session (slow consumer) instead.
+/// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "_closing has no timer or linked token; disposing it would race with authorities that close the session concurrently.")]
+internal sealed partial class ServerSession
+{
+    private readonly Channel<Frame> _outbound;
+    private readonly AuthorityRegistry _authorities;
+    private readonly ConvergeServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly HashSet<string> _subscriptions = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _closing = new();
+    private SessionClose? _close;
+
+    public ServerSession(string sessionId, AuthorityRegistry authorities, ConvergeServerOptions options, ILogger logger)
+    {
+        SessionId = sessionId;
+        _authorities = authorities;
+        _options = options;
+        _logger = logger;
+        _outbound = Channel.CreateBounded<Frame>(new BoundedChannelOptions(options.SessionQueueCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    public string SessionId { get; }
+
+    /// <summary>Set by hello; null until then.</summary>
+    public string? ClientId { get; private set; }
+
+    public bool HasHello => ClientId is not null;
+
+    /// <summary>What the transport sends, in order. Completes when the session closes.</summary>
+    public ChannelReader<Frame> Outbound => _outbound.Reader;
+
+    /// <summary>Cancelled once the session starts closing, by either side.</summary>
+    public CancellationToken Closing => _closing.Token;
+
+    /// <summary>Why the session closed, once it has.</summary>
+    public SessionClose? CloseReason => Volatile.Read(ref _close);
+
+    /// <summary>Queues a frame. Returns false, and closes the session as a slow consumer, when the queue is full.</summary>
+    public bool TryEnqueue(Frame frame)
+    {
+        if (_outbound.Writer.TryWrite(frame))
+        {
+            return true;
+        }
+
+        if (CloseReason is null)
+        {
+            Log.SlowConsumer(_logger, SessionId, _options.SessionQueueCapacity);
+            Close(ConvergeCloseCode.SlowConsumer, "Outbound queue full; resume from your cursor.");
+        }
+
+        return false;
+    }
+
+    /// <summary>Sends an error frame (when there is room) and closes with the matching close code.</summary>
+    public void Fail(string errorCode, string message, long? retryAfterMs = null)
+    {
+        if (CloseReason is not null)
+        {
+            return;
+        }
+
+        _outbound.Writer.TryWrite(new ErrorFrame(errorCode, message, retryAfterMs));
+        Close(ConvergeCloseCodeExtensions.ForErrorCode(errorCode), message);
+    }
+
+    /// <summary>Starts closing: no more frames are accepted, queued ones are still sent, then the transport closes.</summary>
+    public void Close(ConvergeCloseCode code, string reason)
+    {
+        if (Interlocked.CompareExchange(ref _close, new SessionClose(code, reason), null) is not null)
+        {
+            return;
+        }
+
+        _outbound.Writer.TryComplete();
+        _closing.Cancel();
+    }
+
+    /// <summary>Handles one frame from the client.</summary>
+    /// <exception cref="ProtocolException">The frame breaks the protocol; the caller closes the session.</exception>
+    public async ValueTask HandleAsync(Frame frame, CancellationToken cancellationToken)
+    {
+        if (CloseReason is not null)
+        {
+            return;
+        }
+
+        switch (frame)
+        {
+            case HelloFrame hello when !HasHello:
+                await HandleHelloAsync(hello, cancellationToken).ConfigureAwait(false);
+                break;
+            case HelloFrame:
+                throw new ProtocolException(ErrorCodes.UnexpectedFrame, "hello was already received on this session.");
+            case not null when !HasHello:
+                throw new ProtocolException(ErrorCodes.UnexpectedFrame, "The first frame must be hello.");
+            case SubscribeFrame subscribe:
+                await SubscribeAsync(subscribe.DocumentId, subscribe.Since, cancellationToken).ConfigureAwait(false);
+                break;
+            case UnsubscribeFrame unsubscribe:
+                if (_subscriptions.Remove(unsubscribe.DocumentId))
+                {
+                    await _authorities.Get(unsubscribe.DocumentId).UnsubscribeAsync(this, cancellationToken).ConfigureAwait(false);
+                }
+
+                break;
+            case PushFrame push:
+                await PushAsync(push, cancellationToken).ConfigureAwait(false);
+                break;
+            case PingFrame ping:
+                TryEnqueue(new PongFrame(ping.Payload));
+                break;
+            case PongFrame:
+                break;
+            default:
+                throw new ProtocolException(ErrorCodes.UnexpectedFrame, $"'{frame?.GetType().Name}' frames are sent by the server, not by clients.");
+        }
+    }
+
+    /// <summary>Leaves every document. Called once by the transport when the connection is gone.</summary>
+    public async ValueTask EndAsync()
+    {
+        Close(ConvergeCloseCode.Normal, "Connection ended.");
+        foreach (var documentId in _subscriptions)
+        {
+            if (_authorities.TryGet(documentId, out var authority))
+            {
+                await authority.UnsubscribeAsync(this, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        // _closing is not disposed: an authority may still call Close concurrently, and it owns no timer.
+        _subscriptions.Clear();
+    }
+
+    private async ValueTask HandleHelloAsync(HelloFrame hello, CancellationToken cancellationToken)
+    {
+        if (hello.ProtocolVersion != ConvergeProtocol.Version)
+        {
+            throw new ProtocolException(ErrorCodes.UnsupportedVersion,
+                $"This server speaks protocol v{ConvergeProtocol.Version}; the client asked for v{hello.ProtocolVersion}.");
+        }
+
+        ClientId = hello.ClientId;
+        Log.Hello(_logger, SessionId, hello.ClientId, hello.Subscriptions?.Count ?? 0);
+        TryEnqueue(new WelcomeFrame(ConvergeProtocol.Version, SessionId, (long)_options.HeartbeatInterval.TotalMilliseconds, _options.MaxFrameBytes));
+        foreach (var subscription in hello.Subscriptions ?? [])
+        {
+            await SubscribeAsync(subscription.DocumentId, subscription.Since, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask SubscribeAsync(string documentId, long since, CancellationToken cancellationToken)
+    {
+        if (!_subscriptions.Contains(documentId) && _subscriptions.Count >= _options.MaxSubscriptionsPerSession)
+        {
+            TryEnqueue(new ErrorFrame(ErrorCodes.Forbidden,
+                $"This session already has {_subscriptions.Count} subscriptions; the limit is {_options.MaxSubscriptionsPerSession}.",
+                DocumentId: documentId));
+            return;
+        }
+
+        _subscriptions.Add(documentId);
+        await _authorities.Get(documentId).SubscribeAsync(this, since, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask PushAsync(PushFrame push, CancellationToken cancellationToken)
+    {
+        if (!_subscriptions.Contains(push.DocumentId))
+        {
+            // Acks are ordered within the document's change stream, so a push needs that stream.
+            foreach (var change in push.Changes)
+            {
+                TryEnqueue(new RejectFrame(push.DocumentId, change.ClientSeq, ErrorCodes.NotSubscribed,
+                    $"Subscribe to '{push.DocumentId}' before pushing changes to it."));
+            }
+
+            return;
+        }
+
+        await _authorities.Get(push.DocumentId).PushAsync(this, push, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 10, EventName = "SessionHello", Level = LogLevel.Debug, Message = "Session {SessionId}: hello from client {ClientId} with {Subscriptions} subscription(s).")]
+        public static partial void Hello(ILogger logger, string sessionId, string clientId, int subscriptions);
+
+        [LoggerMessage(EventId = 11, EventName = "SessionSlowConsumer", Level = LogLevel.Warning, Message = "Session {SessionId}: outbound queue full ({Capacity} frames); closing as a slow consumer.")]
+        public static partial void SlowConsumer(ILogger logger, string sessionId, int capacity);
+    }
+}

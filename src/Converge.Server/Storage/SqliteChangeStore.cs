@@ -1,0 +1,206 @@
+using Converge.Protocol.Codecs;
+using Converge.Protocol.Frames;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Converge.Server.Storage;
+
+/// <summary>
+/// The embedded default store: one SQLite file in WAL mode with <c>synchronous=FULL</c>, so a committed
+/// append survives a process kill and a power cut. Writes are serialized in-process (SQLite allows one writer
+/// anyway, and waiting on a semaphore is cheaper than SQLite's busy loop); reads use pooled connections and
+/// never block the writer thanks to WAL.
+/// </summary>
+internal sealed partial class SqliteChangeStore : IChangeStore
+{
+    private const int SchemaVersion = 1;
+
+    private readonly string _connectionString;
+    private readonly ILogger<SqliteChangeStore> _logger;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private SqliteConnection? _writer;
+    private bool _disposed;
+
+    public SqliteChangeStore(string databasePath, ILogger<SqliteChangeStore> logger)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(databasePath);
+        DatabasePath = Path.GetFullPath(databasePath);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        _logger = logger;
+    }
+
+    public string DatabasePath { get; }
+
+    public async ValueTask InitializeAsync(CancellationToken cancellationToken)
+    {
+        var directory = Path.GetDirectoryName(DatabasePath);
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _writer ??= await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(_writer, "PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(_writer, $"""
+                CREATE TABLE IF NOT EXISTS changes (
+                    document_id TEXT    NOT NULL,
+                    sequence    INTEGER NOT NULL,
+                    client_id   TEXT    NOT NULL,
+                    client_seq  INTEGER NOT NULL,
+                    operations  BLOB    NOT NULL,
+                    PRIMARY KEY (document_id, sequence)
+                ) WITHOUT ROWID;
+                CREATE UNIQUE INDEX IF NOT EXISTS changes_idempotency_key ON changes (document_id, client_id, client_seq);
+                PRAGMA user_version = {SchemaVersion};
+                """, cancellationToken).ConfigureAwait(false);
+            Log.Initialized(_logger, DatabasePath);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async ValueTask<IReadOnlyList<ServerChange>> ReadAsync(string documentId, long afterSequence, int maxCount, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                SELECT sequence, client_id, client_seq, operations FROM changes
+                WHERE document_id = $document AND sequence > $after
+                ORDER BY sequence LIMIT $limit;
+                """;
+            command.Parameters.AddWithValue("$document", documentId);
+            command.Parameters.AddWithValue("$after", afterSequence);
+            command.Parameters.AddWithValue("$limit", maxCount);
+            var changes = new List<ServerChange>();
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var operations = OperationJson.Deserialize((byte[])reader.GetValue(3));
+                    changes.Add(new ServerChange(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), operations));
+                }
+            }
+
+            return changes;
+        }
+    }
+
+    public async ValueTask AppendAsync(string documentId, IReadOnlyList<ServerChange> changes, CancellationToken cancellationToken)
+    {
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _writer ??= await OpenAsync(cancellationToken).ConfigureAwait(false);
+            var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                using var command = _writer.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = """
+                    INSERT INTO changes (document_id, sequence, client_id, client_seq, operations)
+                    VALUES ($document, $sequence, $client, $clientSeq, $operations);
+                    """;
+                var document = command.Parameters.Add("$document", SqliteType.Text);
+                var sequence = command.Parameters.Add("$sequence", SqliteType.Integer);
+                var client = command.Parameters.Add("$client", SqliteType.Text);
+                var clientSeq = command.Parameters.Add("$clientSeq", SqliteType.Integer);
+                var operations = command.Parameters.Add("$operations", SqliteType.Blob);
+                document.Value = documentId;
+                foreach (var change in changes)
+                {
+                    sequence.Value = change.Sequence;
+                    client.Value = change.ClientId;
+                    clientSeq.Value = change.ClientSeq;
+                    operations.Value = OperationJson.Serialize(change.Operations);
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async ValueTask<long?> FindSequenceAsync(string documentId, string clientId, long clientSeq, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT sequence FROM changes WHERE document_id = $document AND client_id = $client AND client_seq = $clientSeq;";
+            command.Parameters.AddWithValue("$document", documentId);
+            command.Parameters.AddWithValue("$client", clientId);
+            command.Parameters.AddWithValue("$clientSeq", clientSeq);
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long found ? found : null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            if (_writer is not null)
+            {
+                // Release the file so a restarted server (or a test's cleanup) finds it unlocked.
+                SqliteConnection.ClearPool(_writer);
+                await _writer.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async ValueTask<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        // synchronous is per connection; FULL makes every commit an fsync of the WAL: durable before the ack.
+        await ExecuteAsync(connection, "PRAGMA synchronous=FULL;", cancellationToken).ConfigureAwait(false);
+        return connection;
+    }
+
+    private static async ValueTask ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, EventName = "StoreInitialized", Level = LogLevel.Information, Message = "SQLite change store ready at {Path} (WAL, synchronous=FULL).")]
+        public static partial void Initialized(ILogger logger, string path);
+    }
+}

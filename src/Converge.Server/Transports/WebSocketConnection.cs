@@ -1,0 +1,224 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using Converge.Protocol;
+using Converge.Protocol.Codecs;
+using Converge.Server.Sessions;
+using Microsoft.Extensions.Logging;
+
+namespace Converge.Server.Transports;
+
+/// <summary>
+/// Pumps one WebSocket: a receive loop that decodes frames into the session, and a send loop that drains the
+/// session's outbound queue, then closes with the session's close code. Bad input ends here as an error frame and
+/// a documented close code; it never escapes as an exception.
+/// </summary>
+internal sealed partial class WebSocketConnection
+{
+    private const int InitialBufferBytes = 4096;
+
+    private readonly WebSocket _socket;
+    private readonly ServerSession _session;
+    private readonly IFrameCodec _codec;
+    private readonly ConvergeServerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public WebSocketConnection(WebSocket socket, ServerSession session, IFrameCodec codec, ConvergeServerOptions options, TimeProvider time, ILogger logger)
+    {
+        _socket = socket;
+        _session = session;
+        _codec = codec;
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        using var stoppingRegistration = stopping.Register(static state =>
+            ((ServerSession)state!).Fail(ErrorCodes.ShuttingDown, "The server is shutting down; reconnect and resume."), _session);
+        using var helloTimer = _time.CreateTimer(static state =>
+        {
+            var session = (ServerSession)state!;
+            if (!session.HasHello)
+            {
+                session.Fail(ErrorCodes.Timeout, "No hello arrived in time.");
+            }
+        }, _session, _options.HelloTimeout, Timeout.InfiniteTimeSpan);
+
+        // Once closing starts, give the peer CloseTimeout to answer our close frame, then stop waiting.
+        using var receiveAbort = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        using var closingRegistration = _session.Closing.Register(() => receiveAbort.CancelAfter(_options.CloseTimeout));
+
+        var send = SendLoopAsync();
+        try
+        {
+            await ReceiveLoopAsync(receiveAbort.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
+        {
+            Log.ReceiveEnded(_logger, _session.SessionId, ex.Message);
+        }
+        catch (Exception ex)
+        {
+            Log.ReceiveFailed(_logger, ex, _session.SessionId);
+            _session.Close(ConvergeCloseCode.InternalError, "Internal error.");
+        }
+        finally
+        {
+            _session.Close(ConvergeCloseCode.Normal, "Connection ended.");
+            await send.ConfigureAwait(false);
+            await _session.EndAsync().ConfigureAwait(false);
+            if (_socket.State is not WebSocketState.Closed)
+            {
+                _socket.Abort();
+            }
+        }
+    }
+
+    private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
+        try
+        {
+            var length = 0;
+            var discarding = false;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, _options.MaxFrameBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var result = await _socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    _session.Close(ConvergeCloseCode.Normal, "The client closed the connection.");
+                    return;
+                }
+
+                length += result.Count;
+                if (length > _options.MaxFrameBytes && !discarding)
+                {
+                    Log.BadFrame(_logger, _session.SessionId, ErrorCodes.FrameTooLarge, $"more than {_options.MaxFrameBytes} bytes");
+                    _session.Fail(ErrorCodes.FrameTooLarge, $"Frames are limited to {_options.MaxFrameBytes} bytes.");
+                    discarding = true;
+                }
+
+                if (discarding)
+                {
+                    // Keep reading (and dropping) until the peer answers our close: the handshake stays clean.
+                    length = 0;
+                    continue;
+                }
+
+                if (!result.EndOfMessage)
+                {
+                    continue;
+                }
+
+                await DispatchAsync(result.MessageType, buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                discarding = _session.CloseReason is not null;
+                length = 0;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async ValueTask DispatchAsync(WebSocketMessageType type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (type == WebSocketMessageType.Binary && !_codec.IsBinary)
+            {
+                throw new ProtocolException(ErrorCodes.UnsupportedEncoding, "Binary frames need the binary codec, which this connection did not negotiate.");
+            }
+
+            var frame = _codec.Decode(payload.Span);
+            await _session.HandleAsync(frame, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ProtocolException ex)
+        {
+            Log.BadFrame(_logger, _session.SessionId, ex.ErrorCode, ex.Message);
+            _session.Fail(ex.ErrorCode, ex.Message);
+        }
+        catch (ObjectDisposedException)
+        {
+            _session.Fail(ErrorCodes.ShuttingDown, "The server is shutting down; reconnect and resume.");
+        }
+        catch (System.Threading.Channels.ChannelClosedException)
+        {
+            _session.Fail(ErrorCodes.ShuttingDown, "The document is unavailable; reconnect and resume.");
+        }
+    }
+
+    private async Task SendLoopAsync()
+    {
+        var buffer = new ArrayBufferWriter<byte>(InitialBufferBytes);
+        var messageType = _codec.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
+        try
+        {
+            await foreach (var frame in _session.Outbound.ReadAllAsync().ConfigureAwait(false))
+            {
+                buffer.ResetWrittenCount();
+                _codec.Encode(frame, buffer);
+                await _socket.SendAsync(buffer.WrittenMemory, messageType, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            var close = _session.CloseReason ?? new SessionClose(ConvergeCloseCode.Normal, "Closed.");
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                using var timeout = new CancellationTokenSource(_options.CloseTimeout, _time);
+                await _socket.CloseOutputAsync((WebSocketCloseStatus)(int)close.Code, Truncate(close.Reason), timeout.Token).ConfigureAwait(false);
+            }
+
+            Log.Closed(_logger, _session.SessionId, (int)close.Code, close.Reason);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
+        {
+            Log.SendEnded(_logger, _session.SessionId, ex.Message);
+            _session.Close(ConvergeCloseCode.Normal, "Connection lost.");
+        }
+    }
+
+    // RFC 6455 §5.5: a close frame's reason fits in 123 bytes of UTF-8.
+    private static string Truncate(string reason)
+    {
+        if (System.Text.Encoding.UTF8.GetByteCount(reason) <= 123)
+        {
+            return reason;
+        }
+
+        var end = Math.Min(reason.Length, 120);
+        while (System.Text.Encoding.UTF8.GetByteCount(reason.AsSpan(0, end)) > 120)
+        {
+            end--;
+        }
+
+        return reason[..end] + "...";
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 30, EventName = "WebSocketBadFrame", Level = LogLevel.Warning, Message = "Session {SessionId}: bad frame ({ErrorCode}): {Detail}")]
+        public static partial void BadFrame(ILogger logger, string sessionId, string errorCode, string detail);
+
+        [LoggerMessage(EventId = 31, EventName = "WebSocketReceiveEnded", Level = LogLevel.Debug, Message = "Session {SessionId}: receive ended: {Reason}")]
+        public static partial void ReceiveEnded(ILogger logger, string sessionId, string reason);
+
+        [LoggerMessage(EventId = 32, EventName = "WebSocketSendEnded", Level = LogLevel.Debug, Message = "Session {SessionId}: send ended: {Reason}")]
+        public static partial void SendEnded(ILogger logger, string sessionId, string reason);
+
+        [LoggerMessage(EventId = 33, EventName = "WebSocketReceiveFailed", Level = LogLevel.Error, Message = "Session {SessionId}: receive loop failed.")]
+        public static partial void ReceiveFailed(ILogger logger, Exception exception, string sessionId);
+
+        [LoggerMessage(EventId = 34, EventName = "WebSocketClosed", Level = LogLevel.Debug, Message = "Session {SessionId}: closed with {CloseCode} ({Reason}).")]
+        public static partial void Closed(ILogger logger, string sessionId, int closeCode, string reason);
+    }
+}

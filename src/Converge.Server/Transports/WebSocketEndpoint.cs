@@ -1,0 +1,74 @@
+using Converge.Protocol;
+using Converge.Protocol.Codecs;
+using Converge.Server.Authority;
+using Converge.Server.Sessions;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Converge.Server.Transports;
+
+/// <summary>The HTTP side of the sync endpoint: accepts the WebSocket upgrade and runs a session over it.</summary>
+internal sealed partial class WebSocketEndpoint
+{
+    private readonly AuthorityRegistry _authorities;
+    private readonly ConvergeServerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILogger<WebSocketEndpoint> _logger;
+    private readonly ILogger<ServerSession> _sessionLogger;
+
+    public WebSocketEndpoint(
+        AuthorityRegistry authorities,
+        IOptions<ConvergeServerOptions> options,
+        TimeProvider time,
+        IHostApplicationLifetime lifetime,
+        ILogger<WebSocketEndpoint> logger,
+        ILogger<ServerSession> sessionLogger)
+    {
+        _authorities = authorities;
+        _options = options.Value;
+        _time = time;
+        _lifetime = lifetime;
+        _logger = logger;
+        _sessionLogger = sessionLogger;
+    }
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
+            context.Response.Headers.Upgrade = "websocket";
+            await context.Response.WriteAsync(
+                $"This is a Converge sync endpoint (protocol v{ConvergeProtocol.Version}): connect with a WebSocket.",
+                context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        var offered = context.WebSockets.WebSocketRequestedProtocols;
+        var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            SubProtocol = offered.Contains(ConvergeProtocol.JsonSubprotocol) ? ConvergeProtocol.JsonSubprotocol : null,
+            DangerousEnableCompression = _options.EnableCompression,
+            // Our heartbeat frames detect dead peers; WebSocket-level keep-alive pings would only add traffic.
+            KeepAliveInterval = TimeSpan.Zero,
+        }).ConfigureAwait(false);
+
+        var session = new ServerSession(Guid.NewGuid().ToString("N"), _authorities, _options, _sessionLogger);
+        Log.Accepted(_logger, session.SessionId, context.Connection.RemoteIpAddress);
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.ApplicationStopping, context.RequestAborted);
+        using (socket)
+        {
+            await new WebSocketConnection(socket, session, JsonFrameCodec.Instance, _options, _time, _sessionLogger)
+                .RunAsync(stopping.Token).ConfigureAwait(false);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 40, EventName = "WebSocketAccepted", Level = LogLevel.Debug, Message = "Session {SessionId}: WebSocket accepted from {Remote}.")]
+        public static partial void Accepted(ILogger logger, string sessionId, System.Net.IPAddress? remote);
+    }
+}
