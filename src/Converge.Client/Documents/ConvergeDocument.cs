@@ -1,0 +1,419 @@
+using Converge.Model;
+using Converge.Model.Documents;
+using Converge.Protocol;
+using Converge.Protocol.Frames;
+using Microsoft.Extensions.Logging;
+
+namespace Converge.Client.Documents;
+
+/// <summary>
+/// A synced document: confirmed server state plus this client's pending changes applied on top (the article's
+/// client-side prediction with server reconciliation). Local mutations show at once; acknowledgements move them
+/// into confirmed state; rejections roll them back; remote changes are applied to confirmed state in strict
+/// sequence order and pending changes are re-applied on top.
+/// </summary>
+/// <remarks>
+/// Thread-safe. Every state change raises exactly one <see cref="Changed"/> event carrying one consistent, immutable
+/// state, in the order the changes happened. Handlers run on the thread that caused the change (the connection's
+/// receive loop, or the caller of a mutation); an exception in a handler is logged and does not break syncing.
+/// </remarks>
+public sealed partial class ConvergeDocument
+{
+    // A Monitor rather than System.Threading.Lock: event handlers may mutate the document re-entrantly.
+    private readonly object _gate = new();
+    private readonly IFrameSink _sink;
+    private readonly string _clientId;
+    private readonly ILogger _logger;
+    private readonly List<PendingChange> _pending = [];
+    private readonly SortedDictionary<long, ServerChange> _early = [];
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private JsonMap _confirmed = JsonMap.Empty;
+    private JsonMap _view = JsonMap.Empty;
+    private long _sequence;
+    private long _lastClientSeq;
+    private bool _live;
+    private bool _replayRequested;
+
+    internal ConvergeDocument(string id, string clientId, IFrameSink sink, ILogger logger)
+    {
+        Id = id;
+        _clientId = clientId;
+        _sink = sink;
+        _logger = logger;
+    }
+
+    /// <summary>Raised once per state change with the new state. See the class remarks for threading.</summary>
+    public event EventHandler<DocumentChangedEventArgs>? Changed;
+
+    /// <summary>Raised when the server rejects a local change (after it was rolled back and <see cref="Changed"/> raised).</summary>
+    public event EventHandler<ChangeRejectedEventArgs>? Rejected;
+
+    /// <summary>The document id.</summary>
+    public string Id { get; }
+
+    /// <summary>Whether the document has fully synced.</summary>
+    public DocumentStatus Status { get; private set; } = DocumentStatus.Loading;
+
+    /// <summary>The state to show: confirmed state with pending local changes applied on top.</summary>
+    public JsonMap State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _view;
+            }
+        }
+    }
+
+    /// <summary>The state the server has confirmed, without pending local changes.</summary>
+    public JsonMap ConfirmedState
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _confirmed;
+            }
+        }
+    }
+
+    /// <summary>The last server sequence applied to the confirmed state: the resume cursor.</summary>
+    public long Sequence
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sequence;
+            }
+        }
+    }
+
+    /// <summary>How many local changes await the server's answer.</summary>
+    public int PendingCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending.Count;
+            }
+        }
+    }
+
+    /// <summary>Sets <paramref name="key"/> to a JSON value.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">Any JSON value.</param>
+    /// <param name="cancellationToken">Cancels the call (not the change, once applied).</param>
+    public ValueTask<ChangeReceipt> SetAsync(string key, System.Text.Json.JsonElement value, CancellationToken cancellationToken = default) =>
+        ApplyAsync([new SetValue(key, value)], cancellationToken);
+
+    /// <summary>Removes <paramref name="key"/>.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Cancels the call (not the change, once applied).</param>
+    public ValueTask<ChangeReceipt> RemoveAsync(string key, CancellationToken cancellationToken = default) =>
+        ApplyAsync([new RemoveValue(key)], cancellationToken);
+
+    /// <summary>
+    /// Applies operations as one change: visible at once in <see cref="State"/>, then sent to the server (now, or on
+    /// the next connection). The receipt's <see cref="ChangeReceipt.Acknowledged"/> completes when the server settles it.
+    /// </summary>
+    /// <param name="operations">The operations, applied in order.</param>
+    /// <param name="cancellationToken">Cancels the call before the change is applied.</param>
+    /// <exception cref="ChangeRejectedException">The operations are invalid; nothing was applied.</exception>
+    public ValueTask<ChangeReceipt> ApplyAsync(IReadOnlyList<DocumentOperation> operations, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (Validate(operations) is { } problem)
+        {
+            throw new ChangeRejectedException(ErrorCodes.InvalidChange, problem, 0);
+        }
+
+        var copy = operations.ToArray();
+        lock (_gate)
+        {
+            var change = new PendingChange(++_lastClientSeq, copy);
+            _pending.Add(change);
+            _view = _view.Apply(copy);
+            Raise(DocumentChangeKind.Local);
+            if (_live)
+            {
+                change.Sent = _sink.TrySend(new PushFrame(Id, [new ClientChange(_clientId, change.ClientSeq, copy)]));
+            }
+
+            return ValueTask.FromResult(new ChangeReceipt(change.ClientSeq, change.Acknowledged.Task));
+        }
+    }
+
+    /// <summary>Completes when the document is ready (fully synced once).</summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    public Task WaitUntilReadyAsync(CancellationToken cancellationToken = default) => _ready.Task.WaitAsync(cancellationToken);
+
+    internal Subscription BeginSubscription()
+    {
+        lock (_gate)
+        {
+            _live = true;
+            return new Subscription(Id, _sequence);
+        }
+    }
+
+    /// <summary>Pending changes not yet sent on this connection, marked as sent.</summary>
+    internal IReadOnlyList<ClientChange> TakeUnsent()
+    {
+        lock (_gate)
+        {
+            var unsent = _pending.Where(static p => !p.Sent).ToList();
+            unsent.ForEach(static p => p.Sent = true);
+            return unsent.Select(p => new ClientChange(_clientId, p.ClientSeq, p.Operations)).ToArray();
+        }
+    }
+
+    internal void OnDisconnected()
+    {
+        lock (_gate)
+        {
+            _live = false;
+            _replayRequested = false;
+            _early.Clear();
+            _pending.ForEach(static p => p.Sent = false);
+        }
+    }
+
+    internal void OnSnapshot(SnapshotFrame snapshot)
+    {
+        lock (_gate)
+        {
+            _confirmed = JsonMap.Empty.Apply(snapshot.Operations);
+            _sequence = snapshot.Sequence;
+            DrainEarly();
+            Rebase(DocumentChangeKind.Snapshot);
+        }
+    }
+
+    internal void OnChanges(ChangesFrame frame)
+    {
+        lock (_gate)
+        {
+            foreach (var change in frame.Changes)
+            {
+                Integrate(change);
+            }
+
+            Rebase(DocumentChangeKind.Remote);
+        }
+    }
+
+    internal void OnAck(AckFrame ack)
+    {
+        lock (_gate)
+        {
+            var pending = _pending.Find(p => p.ClientSeq == ack.ClientSeq);
+            if (pending is null)
+            {
+                // Already settled: a replay carried our own change before this (re-sent) ack.
+                return;
+            }
+
+            if (ack.Sequence <= _sequence)
+            {
+                // A snapshot already includes it.
+                Settle(pending, ack.Sequence);
+            }
+            else
+            {
+                // Our own change is the next link of the sequence: the same ordering rules as anyone's.
+                Integrate(new ServerChange(ack.Sequence, _clientId, ack.ClientSeq, pending.Operations));
+            }
+
+            Rebase(DocumentChangeKind.Acknowledged);
+        }
+    }
+
+    internal void OnReject(RejectFrame reject)
+    {
+        lock (_gate)
+        {
+            var pending = _pending.Find(p => p.ClientSeq == reject.ClientSeq);
+            if (pending is null)
+            {
+                return;
+            }
+
+            _pending.Remove(pending);
+            var exception = new ChangeRejectedException(reject.Code, reject.Reason, reject.ClientSeq);
+            pending.Acknowledged.TrySetException(exception);
+            Log.Rejected(_logger, Id, reject.ClientSeq, reject.Code, reject.Reason);
+            Rebase(DocumentChangeKind.RolledBack);
+            Invoke(Rejected, new ChangeRejectedEventArgs(exception));
+        }
+    }
+
+    internal void OnSubscribed(SubscribedFrame subscribed)
+    {
+        lock (_gate)
+        {
+            _replayRequested = false;
+            if (Status == DocumentStatus.Ready)
+            {
+                return;
+            }
+
+            Status = DocumentStatus.Ready;
+            Raise(DocumentChangeKind.Synced);
+        }
+
+        _ready.TrySetResult();
+    }
+
+    internal void OnError(ErrorFrame error)
+    {
+        Log.DocumentError(_logger, Id, error.Code, error.Message);
+        if (Status == DocumentStatus.Loading)
+        {
+            _ready.TrySetException(new ConvergeException(error.Code, error.Message));
+        }
+    }
+
+    private static string? Validate(IReadOnlyList<DocumentOperation>? operations)
+    {
+        if (operations is null || operations.Count == 0)
+        {
+            return "A change needs at least one operation.";
+        }
+
+        foreach (var operation in operations)
+        {
+            if (operation is null)
+            {
+                return "A change's operations must not be null.";
+            }
+
+            if (operation.Validate() is { } problem)
+            {
+                return problem;
+            }
+        }
+
+        return null;
+    }
+
+    // Must hold _gate.
+    private void Integrate(ServerChange change)
+    {
+        if (change.Sequence <= _sequence)
+        {
+            return;
+        }
+
+        if (change.Sequence > _sequence + 1)
+        {
+            _early[change.Sequence] = change;
+            RequestReplay();
+            return;
+        }
+
+        ApplyConfirmed(change);
+        DrainEarly();
+    }
+
+    // Must hold _gate.
+    private void DrainEarly()
+    {
+        while (_early.Count > 0)
+        {
+            var first = _early.First();
+            _early.Remove(first.Key);
+            if (first.Key == _sequence + 1)
+            {
+                ApplyConfirmed(first.Value);
+            }
+            else if (first.Key > _sequence + 1)
+            {
+                _early[first.Key] = first.Value;
+                return;
+            }
+        }
+    }
+
+    // Must hold _gate.
+    private void ApplyConfirmed(ServerChange change)
+    {
+        _confirmed = _confirmed.Apply(change.Operations);
+        _sequence = change.Sequence;
+        if (change.ClientId == _clientId && _pending.Find(p => p.ClientSeq == change.ClientSeq) is { } mine)
+        {
+            Settle(mine, change.Sequence);
+        }
+    }
+
+    // Must hold _gate.
+    private void Settle(PendingChange change, long sequence)
+    {
+        _pending.Remove(change);
+        change.Acknowledged.TrySetResult(sequence);
+    }
+
+    // A gap in the stream: ask the server to replay from our cursor (a re-subscribe); duplicates are dropped above.
+    private void RequestReplay()
+    {
+        if (_live && !_replayRequested)
+        {
+            _replayRequested = true;
+            Log.Gap(_logger, Id, _sequence);
+            _sink.TrySend(new SubscribeFrame(Id, _sequence));
+        }
+    }
+
+    // Must hold _gate. The view is always confirmed state with every pending change re-applied, in order.
+    private void Rebase(DocumentChangeKind kind)
+    {
+        var view = _confirmed;
+        foreach (var pending in _pending)
+        {
+            view = view.Apply(pending.Operations);
+        }
+
+        _view = view;
+        Raise(kind);
+    }
+
+    // Must hold _gate, so that events are raised in the order of the states they carry.
+    private void Raise(DocumentChangeKind kind) =>
+        Invoke(Changed, new DocumentChangedEventArgs(kind, _view, _sequence, _pending.Count, Status));
+
+    private void Invoke<T>(EventHandler<T>? handler, T args)
+    {
+        if (handler is null)
+        {
+            return;
+        }
+
+        try
+        {
+            handler(this, args);
+        }
+#pragma warning disable CA1031 // An app's handler must not be able to stop the sync engine.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.HandlerFailed(_logger, ex, Id);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 100, EventName = "DocumentChangeRejected", Level = LogLevel.Information, Message = "Document {DocumentId}: change {ClientSeq} rejected ({Code}): {Reason}")]
+        public static partial void Rejected(ILogger logger, string documentId, long clientSeq, string code, string reason);
+
+        [LoggerMessage(EventId = 101, EventName = "DocumentGap", Level = LogLevel.Warning, Message = "Document {DocumentId}: gap after sequence {Sequence}; requesting a replay.")]
+        public static partial void Gap(ILogger logger, string documentId, long sequence);
+
+        [LoggerMessage(EventId = 102, EventName = "DocumentHandlerFailed", Level = LogLevel.Error, Message = "Document {DocumentId}: an event handler threw.")]
+        public static partial void HandlerFailed(ILogger logger, Exception exception, string documentId);
+
+        [LoggerMessage(EventId = 103, EventName = "DocumentError", Level = LogLevel.Warning, Message = "Document {DocumentId}: server error {Code}: {Message}")]
+        public static partial void DocumentError(ILogger logger, string documentId, string code, string message);
+    }
+}

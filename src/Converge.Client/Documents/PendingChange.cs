@@ -1,0 +1,16 @@
+using Converge.Model.Documents;
+
+namespace Converge.Client.Documents;
+
+/// <summary>A local change the server has not settled yet.</summary>
+internal sealed class PendingChange(long clientSeq, IReadOnlyList<DocumentOperation> operations)
+{
+    public long ClientSeq { get; } = clientSeq;
+
+    public IReadOnlyList<DocumentOperation> Operations { get; } = operations;
+
+    public TaskCompletionSource<long> Acknowledged { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Whether it was sent on the current connection; cleared on disconnect so it is sent again.</summary>
+    public bool Sent { get; set; }
+}

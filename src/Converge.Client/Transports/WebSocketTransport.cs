@@ -1,0 +1,157 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using Converge.Protocol;
+using Converge.Protocol.Codecs;
+using Converge.Protocol.Frames;
+
+namespace Converge.Client.Transports;
+
+/// <summary>
+/// The WebSocket transport over <see cref="ClientWebSocket"/>, which also runs in Blazor WebAssembly (where the
+/// browser owns compression and keep-alive, so those options are only set elsewhere).
+/// </summary>
+internal sealed class WebSocketTransport : ITransport
+{
+    private readonly ClientWebSocket _socket = new();
+    private readonly IFrameCodec _codec;
+    private readonly int _maxFrameBytes;
+    private readonly ArrayBufferWriter<byte> _sendBuffer = new(4096);
+    // ClientWebSocket allows one outstanding send, and a close frame is a send: data and close share this gate.
+    private readonly SemaphoreSlim _sendGate = new(1, 1);
+    private byte[] _receiveBuffer = new byte[4096];
+
+    public WebSocketTransport(IFrameCodec codec, int maxFrameBytes, bool enableCompression)
+    {
+        _codec = codec;
+        _maxFrameBytes = maxFrameBytes;
+        _socket.Options.AddSubProtocol(ConvergeProtocol.JsonSubprotocol);
+        if (!OperatingSystem.IsBrowser())
+        {
+            // Our ping/pong frames detect dead connections; protocol-level keep-alives would only add traffic.
+            _socket.Options.KeepAliveInterval = TimeSpan.Zero;
+            if (enableCompression)
+            {
+                _socket.Options.DangerousDeflateOptions = new WebSocketDeflateOptions();
+            }
+        }
+    }
+
+    public string Name => "websocket";
+
+    public TransportClose? Close { get; private set; }
+
+    public async ValueTask ConnectAsync(Uri serverUri, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _socket.ConnectAsync(serverUri, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or HttpRequestException or IOException)
+        {
+            throw new ConvergeConnectionException("connect_failed", $"Could not open a WebSocket to {serverUri}: {ex.Message}", innerException: ex);
+        }
+    }
+
+    public async ValueTask SendAsync(Frame frame, CancellationToken cancellationToken)
+    {
+        await _sendGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _sendBuffer.ResetWrittenCount();
+            _codec.Encode(frame, _sendBuffer);
+            var type = _codec.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
+            await _socket.SendAsync(_sendBuffer.WrittenMemory, type, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sendGate.Release();
+        }
+    }
+
+    public async ValueTask<Frame?> ReceiveAsync(CancellationToken cancellationToken)
+    {
+        var length = 0;
+        while (true)
+        {
+            if (length == _receiveBuffer.Length)
+            {
+                if (length >= _maxFrameBytes)
+                {
+                    throw new ProtocolException(ErrorCodes.FrameTooLarge, $"The server sent a frame over {_maxFrameBytes} bytes.");
+                }
+
+                Array.Resize(ref _receiveBuffer, Math.Min(_receiveBuffer.Length * 2, _maxFrameBytes));
+            }
+
+            ValueWebSocketReceiveResult result;
+            try
+            {
+                result = await _socket.ReceiveAsync(_receiveBuffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is WebSocketException or IOException)
+            {
+                Close ??= new TransportClose(null, $"Connection lost: {ex.Message}");
+                return null;
+            }
+
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                var code = _socket.CloseStatus is { } status ? (ConvergeCloseCode)(int)status : (ConvergeCloseCode?)null;
+                Close ??= new TransportClose(code, _socket.CloseStatusDescription ?? "Closed by the server.");
+                // Answer a server-initiated close so the server sees a clean handshake.
+                await SendCloseAsync(ConvergeCloseCode.Normal, null, CancellationToken.None).ConfigureAwait(false);
+                return null;
+            }
+
+            length += result.Count;
+            if (result.EndOfMessage)
+            {
+                return _codec.Decode(_receiveBuffer.AsSpan(0, length));
+            }
+        }
+    }
+
+    public async ValueTask CloseAsync(ConvergeCloseCode code, string reason, CancellationToken cancellationToken)
+    {
+        Close ??= new TransportClose(code, reason);
+        await SendCloseAsync(code, reason, cancellationToken).ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _socket.Dispose();
+        _sendGate.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask SendCloseAsync(ConvergeCloseCode code, string? reason, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _sendGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _socket.Abort();
+            return;
+        }
+
+        try
+        {
+            // Only one close frame per side: skip when ours is out already or the socket is gone.
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await _socket.CloseOutputAsync((WebSocketCloseStatus)(int)code, reason, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The peer is already gone; there is no handshake left to complete.
+            _socket.Abort();
+        }
+        finally
+        {
+            _sendGate.Release();
+        }
+    }
+}

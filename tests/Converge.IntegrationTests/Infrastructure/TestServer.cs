@@ -1,0 +1,63 @@
+using System.Net;
+using Converge.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Converge.IntegrationTests.Infrastructure;
+
+/// <summary>A real Converge server on Kestrel at 127.0.0.1, on a SQLite file the test owns (restartable on it).</summary>
+internal sealed class TestServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TestServer(WebApplication app, int port, CapturingLoggerProvider logs)
+    {
+        _app = app;
+        Port = port;
+        Logs = logs;
+    }
+
+    public int Port { get; }
+
+    public Uri SyncUri => new($"ws://127.0.0.1:{Port}/sync");
+
+    public CapturingLoggerProvider Logs { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<TestServer> StartAsync(string databasePath, Action<ConvergeServerOptions>? configure = null,
+        TimeProvider? time = null, int port = 0)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+        var logs = new CapturingLoggerProvider();
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        builder.Logging.AddProvider(logs);
+        if (time is not null)
+        {
+            builder.Services.AddSingleton(time);
+        }
+
+        builder.Services.AddConverge(options =>
+        {
+            options.DatabasePath = databasePath;
+            configure?.Invoke(options);
+        });
+        var app = builder.Build();
+        app.MapConverge("/sync");
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new TestServer(app, new Uri(address).Port, logs);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
