@@ -97,8 +97,9 @@ public sealed class JsonFrameCodec : IFrameCodec
                 reader.Skip();
             }
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: the reader found invalid UTF-8 inside a string it was asked to decode.
             throw new ProtocolException(ErrorCodes.MalformedFrame, $"Malformed frame: {Describe(ex)}", ex);
         }
 

@@ -1,0 +1,169 @@
+using System.Text.Json;
+using Converge.Client;
+using Converge.Client.Documents;
+using Converge.Model.Documents;
+using Converge.Protocol;
+using Converge.Protocol.Frames;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Converge.Client.Tests.Documents;
+
+public sealed class ConvergeDocumentTests
+{
+    private const string Me = "me";
+    private readonly RecordingSink _sink = new();
+    private readonly ConvergeDocument _document;
+    private readonly List<DocumentChangedEventArgs> _events = [];
+
+    public ConvergeDocumentTests()
+    {
+        _document = new ConvergeDocument("doc", Me, _sink, NullLogger.Instance);
+        _document.Changed += (_, e) => _events.Add(e);
+        _document.BeginSubscription();
+        _document.OnSnapshot(new SnapshotFrame("doc", 0, []));
+        _document.OnSubscribed(new SubscribedFrame("doc", 0));
+        _events.Clear();
+    }
+
+    private static JsonElement Json(object value) => JsonSerializer.SerializeToElement(value);
+
+    private static ServerChange Remote(long sequence, string key, object value) =>
+        new(sequence, "other", sequence, [new SetValue(key, Json(value))]);
+
+    [Fact]
+    public async Task A_rejected_change__is_rolled_back_and_later_pending_changes_stay_applied_on_top()
+    {
+        var first = await _document.SetAsync("a", Json(1));
+        var rejected = await _document.SetAsync("b", Json(2));
+        var third = await _document.SetAsync("c", Json(3));
+        ChangeRejectedException? raised = null;
+        _document.Rejected += (_, e) => raised = e.Exception;
+
+        _document.OnReject(new RejectFrame("doc", rejected.ClientSequence, "invalid_change", "b is read-only"));
+
+        Assert.False(_document.State.ContainsKey("b"));
+        Assert.Equal(1, _document.State["a"].GetInt32());
+        Assert.Equal(3, _document.State["c"].GetInt32());
+        Assert.Equal(2, _document.PendingCount);
+        Assert.Equal("invalid_change", raised?.ErrorCode);
+        var exception = await Assert.ThrowsAsync<ChangeRejectedException>(() => rejected.Acknowledged);
+        Assert.Equal("b is read-only", exception.Message);
+        Assert.Equal(DocumentChangeKind.RolledBack, _events[^1].Kind);
+        Assert.False(first.Acknowledged.IsCompleted);
+        Assert.False(third.Acknowledged.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Remote_changes_while_local_ones_are_pending__apply_to_confirmed_state_with_pending_rebased_on_top()
+    {
+        await _document.SetAsync("title", Json("mine"));
+        _document.OnChanges(new ChangesFrame("doc", [Remote(1, "title", "theirs"), Remote(2, "other", true)]));
+
+        Assert.Equal("theirs", _document.ConfirmedState["title"].GetString());
+        Assert.Equal("mine", _document.State["title"].GetString());
+        Assert.True(_document.State["other"].GetBoolean());
+        Assert.Equal(2, _document.Sequence);
+
+        _document.OnAck(new AckFrame("doc", 1, 3));
+        Assert.Equal("mine", _document.ConfirmedState["title"].GetString());
+        Assert.Equal(0, _document.PendingCount);
+        Assert.Equal(3, _document.Sequence);
+    }
+
+    [Fact]
+    public void Each_state_change__raises_exactly_one_event_with_a_consistent_state()
+    {
+        _document.OnChanges(new ChangesFrame("doc", [Remote(1, "a", 1), Remote(2, "b", 2), Remote(3, "c", 3)]));
+
+        var changed = Assert.Single(_events);
+        Assert.Equal(DocumentChangeKind.Remote, changed.Kind);
+        Assert.Equal(3, changed.State.Count);
+        Assert.Equal(3, changed.Sequence);
+    }
+
+    [Fact]
+    public void Out_of_order_changes__are_buffered_until_the_gap_fills_and_the_gap_asks_for_a_replay()
+    {
+        _document.OnChanges(new ChangesFrame("doc", [Remote(3, "c", 3)]));
+        Assert.Equal(0, _document.Sequence);
+        var replay = Assert.IsType<SubscribeFrame>(Assert.Single(_sink.Frames));
+        Assert.Equal(0, replay.Since);
+
+        _document.OnChanges(new ChangesFrame("doc", [Remote(1, "a", 1), Remote(2, "b", 2)]));
+        Assert.Equal(3, _document.Sequence);
+        Assert.Equal(3, _document.State.Count);
+    }
+
+    [Fact]
+    public void Duplicate_changes__are_applied_once()
+    {
+        _document.OnChanges(new ChangesFrame("doc", [Remote(1, "n", 1)]));
+        _document.OnChanges(new ChangesFrame("doc", [Remote(1, "n", 99), Remote(2, "m", 2)]));
+
+        Assert.Equal(1, _document.State["n"].GetInt32());
+        Assert.Equal(2, _document.Sequence);
+    }
+
+    [Fact]
+    public async Task Our_own_change_arriving_in_a_replay__settles_it_and_a_late_duplicate_ack_is_ignored()
+    {
+        var receipt = await _document.SetAsync("k", Json("v"));
+        _document.OnDisconnected();
+        _document.BeginSubscription();
+
+        _document.OnChanges(new ChangesFrame("doc", [new ServerChange(1, Me, receipt.ClientSequence, [new SetValue("k", Json("v"))])]));
+        Assert.Equal(1, await receipt.Acknowledged);
+        Assert.Equal(0, _document.PendingCount);
+
+        _document.OnAck(new AckFrame("doc", receipt.ClientSequence, 1));
+        Assert.Equal(1, _document.Sequence);
+        Assert.Equal("v", _document.ConfirmedState["k"].GetString());
+    }
+
+    [Fact]
+    public async Task Invalid_operations__are_refused_with_a_typed_exception_and_change_nothing()
+    {
+        await Assert.ThrowsAsync<ChangeRejectedException>(async () => await _document.SetAsync("", Json(1)));
+        await Assert.ThrowsAsync<ChangeRejectedException>(async () => await _document.ApplyAsync([]));
+        await Assert.ThrowsAsync<ChangeRejectedException>(async () => await _document.SetAsync(new string('k', 2000), Json(1)));
+
+        Assert.Empty(_events);
+        Assert.Equal(0, _document.PendingCount);
+        Assert.Empty(_sink.Frames);
+    }
+
+    [Fact]
+    public async Task Changes_made_offline__are_all_sent_on_the_next_connection_in_order()
+    {
+        _document.OnDisconnected();
+        await _document.SetAsync("a", Json(1));
+        await _document.RemoveAsync("a");
+        Assert.Empty(_sink.Frames);
+
+        _document.BeginSubscription();
+        var unsent = _document.TakeUnsent();
+        Assert.Equal([1L, 2L], unsent.Select(static c => c.ClientSeq));
+        Assert.All(unsent, static c => Assert.Equal(Me, c.ClientId));
+        Assert.Empty(_document.TakeUnsent());
+    }
+
+    [Fact]
+    public void An_event_handler_that_throws__does_not_stop_the_document()
+    {
+        _document.Changed += (_, _) => throw new InvalidOperationException("app bug");
+        _document.OnChanges(new ChangesFrame("doc", [Remote(1, "a", 1)]));
+        _document.OnChanges(new ChangesFrame("doc", [Remote(2, "b", 2)]));
+        Assert.Equal(2, _document.Sequence);
+    }
+
+    private sealed class RecordingSink : IFrameSink
+    {
+        public List<Frame> Frames { get; } = [];
+
+        public bool TrySend(Frame frame)
+        {
+            Frames.Add(frame);
+            return true;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using Converge.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace Converge.IntegrationTests.Hosting;
+
+public sealed class ServerOptionsTests
+{
+    [Fact]
+    public async Task Invalid_options__fail_the_host_at_startup_with_every_problem_named()
+    {
+        using var temp = new TempDirectory();
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => TestServer.StartAsync(temp.File("c.db"), options =>
+        {
+            options.MaxFrameBytes = 10;
+            options.HelloTimeout = TimeSpan.Zero;
+        }));
+
+        Assert.Contains(error.Failures, f => f.Contains("MaxFrameBytes", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("HelloTimeout", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Client_options_without_a_server_uri__are_refused_with_a_clear_error()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new Converge.Client.ConvergeClient(new Converge.Client.ConvergeClientOptions()));
+        Assert.Contains("ServerUri", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new Converge.Client.ConvergeClient(new Converge.Client.ConvergeClientOptions { ServerUri = new Uri("ftp://x") }));
+    }
+
+    [Fact]
+    public async Task Connecting_to_a_port_with_no_server__throws_a_typed_connection_error()
+    {
+        await using var client = new Converge.Client.ConvergeClient(new Converge.Client.ConvergeClientOptions { ServerUri = new Uri("ws://127.0.0.1:1/sync") });
+        var error = await Assert.ThrowsAsync<Converge.Client.ConvergeConnectionException>(() => client.StartAsync());
+        Assert.Equal("connect_failed", error.ErrorCode);
+        Assert.Equal(Converge.Client.ConnectionState.Disconnected, client.State);
+    }
+}

@@ -1,0 +1,133 @@
+using System.Text;
+using System.Text.Json;
+using Converge.Model.Documents;
+using Converge.Protocol;
+using Converge.Protocol.Codecs;
+using Converge.Protocol.Frames;
+using CsCheck;
+
+namespace Converge.Protocol.Tests.Codecs;
+
+public sealed class JsonFrameCodecTests
+{
+    private static readonly JsonFrameCodec Codec = JsonFrameCodec.Instance;
+    private static readonly JsonElement Value = JsonSerializer.SerializeToElement(new { title = "Card", votes = 3, tags = new[] { "a" } });
+
+    private static readonly Frame[] Frames =
+[
+        new HelloFrame(1, "client", "token", [new Subscription("doc", 5)]),
+        new HelloFrame(1, "client"),
+        new WelcomeFrame(1, "session", 15000, 1 << 20),
+        new SubscribeFrame("doc", 3),
+        new UnsubscribeFrame("doc"),
+        new SubscribedFrame("doc", 9),
+        new SnapshotFrame("doc", 9, [new SetValue("a", Value)]),
+        new PushFrame("doc", [new ClientChange("c", 1, [new SetValue("a", Value), new RemoveValue("b")])]),
+        new AckFrame("doc", 1, 10),
+        new RejectFrame("doc", 2, ErrorCodes.InvalidChange, "no"),
+        new ChangesFrame("doc", [new ServerChange(11, "c", 3, [new RemoveValue("a")])]),
+        new PingFrame(42),
+        new PongFrame(42),
+        new ErrorFrame(ErrorCodes.Timeout, "slow", 1500, "doc"),
+];
+
+    public static TheoryData<Frame> EveryFrame() => new(Frames);
+
+    [Theory]
+    [MemberData(nameof(EveryFrame))]
+    public void Every_frame__round_trips_through_the_json_codec(Frame frame)
+    {
+        var decoded = Codec.Decode(Codec.Encode(frame));
+        Assert.Equal(Codec.Encode(frame), Codec.Encode(decoded));
+        Assert.Equal(frame.GetType(), decoded.GetType());
+    }
+
+    [Fact]
+    public void Encoding__uses_camel_case_names_and_the_type_discriminator_and_omits_nulls()
+    {
+        var json = Encoding.UTF8.GetString(Codec.Encode(new HelloFrame(1, "client")));
+        Assert.Equal("""{"type":"hello","protocolVersion":1,"clientId":"client"}""", json);
+    }
+
+    [Fact]
+    public void Decoding__accepts_the_type_after_other_members_and_ignores_unknown_members()
+    {
+        var frame = Codec.Decode("""{"documentId":"doc","future":{"x":[1]},"type":"subscribe","since":2}"""u8);
+        Assert.Equal(new SubscribeFrame("doc", 2), frame);
+    }
+
+    [Theory]
+    [InlineData("", ErrorCodes.MalformedFrame)]
+    [InlineData("{", ErrorCodes.MalformedFrame)]
+    [InlineData("null", ErrorCodes.MalformedFrame)]
+    [InlineData("\"hello\"", ErrorCodes.MalformedFrame)]
+    [InlineData("""{"type":"hello","protocolVersion":1,"clientId":"a"} trailing""", ErrorCodes.MalformedFrame)]
+    [InlineData("""{"type":"hello","protocolVersion":1,"clientId":null}""", ErrorCodes.MalformedFrame)]
+    [InlineData("""{"type":"hello","protocolVersion":1.5,"clientId":"a"}""", ErrorCodes.MalformedFrame)]
+    [InlineData("""{"type":"subscribe","documentId":"a\u0000b"}""", ErrorCodes.MalformedFrame)]
+    [InlineData("""{"type":"changes","documentId":"d","changes":[null]}""", ErrorCodes.MalformedFrame)]
+    [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[null]}]}""", ErrorCodes.MalformedFrame)]
+    [InlineData("""{"type":"Hello","protocolVersion":1,"clientId":"a"}""", ErrorCodes.UnknownFrameType)]
+    [InlineData("""{"type":"batch"}""", ErrorCodes.UnknownFrameType)]
+    public void Decoding_bad_bytes__throws_a_protocol_exception_with_the_right_code(string json, string code)
+    {
+        var exception = Assert.Throws<ProtocolException>(() => Codec.Decode(Encoding.UTF8.GetBytes(json)));
+        Assert.Equal(code, exception.ErrorCode);
+        Assert.Equal(ConvergeCloseCodeExtensions.ForErrorCode(code), exception.CloseCode);
+    }
+
+    [Fact]
+    public void Decoding_deeply_nested_values__is_refused_not_a_stack_overflow()
+    {
+        var deep = new string('[', 10_000) + new string(']', 10_000);
+        var json = $$"""{"type":"snapshot","documentId":"d","sequence":0,"operations":[{"op":"set","key":"k","value":{{deep}}}]}""";
+        Assert.Equal(ErrorCodes.MalformedFrame, Assert.Throws<ProtocolException>(() => Codec.Decode(Encoding.UTF8.GetBytes(json))).ErrorCode);
+    }
+
+    [Fact]
+    public void Random_bytes__decode_to_a_frame_or_a_protocol_exception_and_nothing_else()
+    {
+        Gen.Byte.Array[0, 200].Sample(bytes => DecodesCleanly(bytes), iter: 20_000);
+    }
+
+    [Fact]
+    public void Mutated_valid_frames__decode_to_a_frame_or_a_protocol_exception_and_nothing_else()
+    {
+        var valid = Frames.Select(Codec.Encode).ToArray();
+        var gen = from index in Gen.Int[0, valid.Length - 1]
+                  from edits in Gen.Select(Gen.Int[0, 4000], Gen.Int[0, 2], Gen.Byte).Array[1, 8]
+                  select Mutate(valid[index], edits);
+        gen.Sample(bytes => DecodesCleanly(bytes), iter: 50_000);
+    }
+
+    private static byte[] Mutate(byte[] source, (int Position, int Kind, byte Value)[] edits)
+    {
+        var bytes = new List<byte>(source);
+        foreach (var (position, kind, value) in edits)
+        {
+            var at = bytes.Count == 0 ? 0 : position % bytes.Count;
+            switch (kind)
+            {
+                case 0 when bytes.Count > 0: bytes[at] = value; break;
+                case 1: bytes.Insert(at, value); break;
+                case 2 when bytes.Count > 0: bytes.RemoveAt(at); break;
+            }
+        }
+
+        return [.. bytes];
+    }
+
+    private static bool DecodesCleanly(byte[] bytes)
+    {
+        try
+        {
+            var frame = Codec.Decode(bytes);
+            // Whatever decodes must encode again: a decoded frame is always a valid frame.
+            return Codec.Encode(frame).Length > 0;
+        }
+        catch (ProtocolException ex)
+        {
+            return ex.ErrorCode is ErrorCodes.MalformedFrame or ErrorCodes.UnknownFrameType;
+        }
+    }
+}
