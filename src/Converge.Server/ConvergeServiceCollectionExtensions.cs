@@ -37,6 +37,7 @@ public static class ConvergeServiceCollectionExtensions
             provider.GetRequiredService<ILogger<SqliteChangeStore>>()));
         services.TryAddSingleton<AuthorityRegistry>();
         services.TryAddSingleton<WebSocketEndpoint>();
+        services.TryAddSingleton<Converge.Server.Sessions.SessionTracker>();
         services.AddHostedService<ConvergeStartup>();
         return services;
     }

@@ -21,10 +21,12 @@ internal sealed partial class WebSocketConnection
     private readonly IFrameCodec _codec;
     private readonly ConvergeServerOptions _options;
     private readonly TimeProvider _time;
+    private readonly SessionTracker _tracker;
     private readonly ILogger _logger;
 
-    public WebSocketConnection(WebSocket socket, ServerSession session, IFrameCodec codec, ConvergeServerOptions options, TimeProvider time, ILogger logger)
+    public WebSocketConnection(WebSocket socket, ServerSession session, IFrameCodec codec, ConvergeServerOptions options, TimeProvider time, SessionTracker tracker, ILogger logger)
     {
+        _tracker = tracker;
         _socket = socket;
         _session = session;
         _codec = codec;
@@ -45,6 +47,7 @@ internal sealed partial class WebSocketConnection
                 session.Fail(ErrorCodes.Timeout, "No hello arrived in time.");
             }
         }, _session, _options.HelloTimeout, Timeout.InfiniteTimeSpan);
+        using var tracked = _tracker.Track();
 
         // Once closing starts, give the peer CloseTimeout to answer our close frame, then stop waiting.
         using var receiveAbort = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);

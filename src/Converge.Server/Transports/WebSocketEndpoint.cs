@@ -16,6 +16,7 @@ internal sealed partial class WebSocketEndpoint
     private readonly ConvergeServerOptions _options;
     private readonly TimeProvider _time;
     private readonly IHostApplicationLifetime _lifetime;
+    private readonly SessionTracker _tracker;
     private readonly ILogger<WebSocketEndpoint> _logger;
     private readonly ILogger<ServerSession> _sessionLogger;
 
@@ -24,6 +25,7 @@ internal sealed partial class WebSocketEndpoint
         IOptions<ConvergeServerOptions> options,
         TimeProvider time,
         IHostApplicationLifetime lifetime,
+        SessionTracker tracker,
         ILogger<WebSocketEndpoint> logger,
         ILogger<ServerSession> sessionLogger)
     {
@@ -31,6 +33,7 @@ internal sealed partial class WebSocketEndpoint
         _options = options.Value;
         _time = time;
         _lifetime = lifetime;
+        _tracker = tracker;
         _logger = logger;
         _sessionLogger = sessionLogger;
     }
@@ -61,7 +64,7 @@ internal sealed partial class WebSocketEndpoint
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.ApplicationStopping, context.RequestAborted);
         using (socket)
         {
-            await new WebSocketConnection(socket, session, JsonFrameCodec.Instance, _options, _time, _sessionLogger)
+            await new WebSocketConnection(socket, session, JsonFrameCodec.Instance, _options, _time, _tracker, _sessionLogger)
                 .RunAsync(stopping.Token).ConfigureAwait(false);
         }
     }

@@ -29,6 +29,24 @@ internal sealed class TestServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>Sessions the server holds right now (armed and not yet fully ended).</summary>
+    public int ActiveSessions => _app.Services.GetRequiredService<Converge.Server.Sessions.SessionTracker>().Count;
+
+    /// <summary>Waits (yielding, not sleeping) until the server holds exactly <paramref name="count"/> sessions.</summary>
+    public async Task UntilActiveSessionsAsync(int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (ActiveSessions != count)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new Xunit.Sdk.XunitException($"The server holds {ActiveSessions} sessions, expected {count}.");
+            }
+
+            await Task.Yield();
+        }
+    }
+
     public static async Task<TestServer> StartAsync(string databasePath, Action<ConvergeServerOptions>? configure = null,
         TimeProvider? time = null, int port = 0)
     {

@@ -175,9 +175,11 @@ public sealed class HelloTimeoutTests
         await using var socket = await RawSocket.ConnectAsync(server);
 
         var closed = socket.ReceiveUntilClosedAsync();
-        // Let the server accept and arm its timer before time moves; then move it past the timeout.
-        await Task.Delay(200);
-        time.Advance(TimeSpan.FromSeconds(11));
+        // Time moves only once the server has armed the session's hello timer.
+        await server.UntilActiveSessionsAsync(1);
+        time.Advance(TimeSpan.FromSeconds(9));
+        Assert.False(closed.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(2));
 
         var frames = await closed;
         Assert.Equal(ErrorCodes.Timeout, Assert.IsType<ErrorFrame>(Assert.Single(frames)).Code);

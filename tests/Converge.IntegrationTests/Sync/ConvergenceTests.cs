@@ -125,3 +125,26 @@ public sealed class ConvergenceTests
         Assert.True(replayed.State.ContentEquals(reloaded.State));
     }
 }
+
+public sealed class SessionLifetimeTests
+{
+    [Fact]
+    public async Task Clients_that_connect_and_leave_quickly__leave_no_sessions_on_the_server()
+    {
+        using var temp = new TempDirectory();
+        await using var server = await TestServer.StartAsync(temp.File("converge.db"));
+        var rounds = Enumerable.Range(0, 20).Select(async i =>
+        {
+            await using var client = new ConvergeClient(new ConvergeClientOptions { ServerUri = server.SyncUri });
+            for (var round = 0; round < 3; round++)
+            {
+                await client.StartAsync();
+                await client.OpenDocumentAsync($"doc-{i % 4}");
+                await client.StopAsync();
+            }
+        });
+
+        await Task.WhenAll(rounds);
+        await server.UntilActiveSessionsAsync(0);
+    }
+}
