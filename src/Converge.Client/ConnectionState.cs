@@ -3,12 +3,15 @@ namespace Converge.Client;
 /// <summary>Where a <see cref="ConvergeClient"/>'s connection stands.</summary>
 public enum ConnectionState
 {
-    /// <summary>Not connected. Local changes queue and are sent on the next connect.</summary>
+    /// <summary>Not connected and not trying (never started, stopped, paused, or gave up). Local changes queue.</summary>
     Disconnected,
 
-    /// <summary>Opening the transport and exchanging hello/welcome.</summary>
+    /// <summary>The first connection attempt is in progress.</summary>
     Connecting,
 
     /// <summary>The session is open; changes flow both ways.</summary>
     Connected,
+
+    /// <summary>The connection was lost; waiting <see cref="ConnectionStatus.RetryDelay"/> before attempt <see cref="ConnectionStatus.Attempt"/>.</summary>
+    Reconnecting,
 }

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using Converge.Client.Connection;
 using Converge.Client.Documents;
+using Converge.Client.Reconnection;
 using Converge.Client.Transports;
 using Converge.Protocol;
 using Converge.Protocol.Codecs;
@@ -10,9 +12,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Converge.Client;
 
 /// <summary>
-/// The Converge client: one connection to a Converge server carrying any number of documents. Open a document with
-/// <see cref="OpenDocumentAsync"/>, mutate it, and observe <see cref="ConvergeDocument.Changed"/>; the client keeps
-/// confirmed state, pending changes and the resume cursor of each document.
+/// The Converge client: one connection to a Converge server carrying any number of documents. It connects, falls
+/// back between transports, reconnects with backoff, watches heartbeats and resumes every document from its cursor;
+/// open a document with <see cref="OpenDocumentAsync"/>, mutate it, and observe <see cref="ConvergeDocument.Changed"/>.
 /// </summary>
 /// <example>
 /// <code>
@@ -30,15 +32,20 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
 
     private readonly ConvergeClientOptions _options;
     private readonly Uri _serverUri;
-    private readonly Func<ITransport> _transportFactory;
+    private readonly Func<TransportKind, ITransport> _transportFactory;
+    private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, ConvergeDocument> _documents = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
     // Guards _connection together with the document set, so a document opened during a connect is subscribed exactly once.
     private readonly Lock _documentsGate = new();
     private ClientConnection? _connection;
-    private int _state;
+    private ConnectionStatus _status = ConnectionStatus.Initial;
+    private CancellationTokenSource? _running;
+    private Task _supervisor = Task.CompletedTask;
+    private TaskCompletionSource _firstConnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _wakeUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _disposed;
 
     /// <summary>Creates a client. It does not connect until <see cref="StartAsync"/>.</summary>
@@ -46,106 +53,123 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
     /// <param name="loggerFactory">Where logs go; none by default.</param>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
     public ConvergeClient(ConvergeClientOptions options, ILoggerFactory? loggerFactory = null)
-        : this(options, () => new WebSocketTransport(JsonFrameCodec.Instance, options.MaxFrameBytes, options.EnableCompression), loggerFactory)
+        : this(options, null, loggerFactory)
     {
     }
 
-    internal ConvergeClient(ConvergeClientOptions options, Func<ITransport> transportFactory, ILoggerFactory? loggerFactory)
+    internal ConvergeClient(ConvergeClientOptions options, Func<TransportKind, ITransport>? transportFactory, ILoggerFactory? loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
         _serverUri = options.ResolveServerUri();
-        _transportFactory = transportFactory;
+        _time = options.TimeProvider;
+        _transportFactory = transportFactory ?? CreateTransport;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<ConvergeClient>();
         ClientId = options.ClientId ?? Guid.NewGuid().ToString("N");
     }
 
-    /// <summary>Raised when <see cref="State"/> changes.</summary>
-    public event EventHandler<ConnectionStateChangedEventArgs>? StateChanged;
+    /// <summary>Raised on every change of <see cref="Status"/>, in order.</summary>
+    public event EventHandler<ConnectionStatusChangedEventArgs>? StatusChanged;
 
     /// <summary>This replica's id (see <see cref="ConvergeClientOptions.ClientId"/>).</summary>
     public string ClientId { get; }
 
-    /// <summary>The connection's current state.</summary>
-    public ConnectionState State => (ConnectionState)Volatile.Read(ref _state);
+    /// <summary>The connection's current status: state, transport, reconnect attempt and delay, last failure.</summary>
+    public ConnectionStatus Status => Volatile.Read(ref _status);
+
+    /// <summary>Shorthand for <c>Status.State</c>.</summary>
+    public ConnectionState State => Status.State;
 
     /// <summary>The connected transport's name (e.g. <c>websocket</c>), or <see langword="null"/> when not connected.</summary>
-    public string? TransportName => State == ConnectionState.Connected ? _connection?.Transport.Name : null;
+    public string? TransportName => Status.Transport;
 
     /// <summary>
-    /// Connects: opens the transport, says hello with every open document's resume cursor, and sends pending changes.
-    /// Does nothing when already connected.
+    /// Starts connecting and keeps the connection up (fallback, reconnects, heartbeats) until stopped. Completes once
+    /// connected. A retryable failure does not end the wait: the client keeps trying per
+    /// <see cref="ConvergeClientOptions.ReconnectPolicy"/>; don't await it to start offline.
     /// </summary>
-    /// <param name="cancellationToken">Cancels the attempt.</param>
-    /// <exception cref="ConvergeConnectionException">The server could not be reached or refused the session.</exception>
+    /// <param name="cancellationToken">Stops waiting and stops the client.</param>
+    /// <exception cref="ConvergeConnectionException">The client gave up: forbidden, unauthorized after a refresh, a
+    /// fatal protocol failure, or the policy's attempt limit.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Task connected;
+        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_connection is not null)
+            if (_running is null)
+            {
+                _running = new CancellationTokenSource();
+                _firstConnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var token = _running.Token;
+                _supervisor = Task.Run(() => SuperviseAsync(token), CancellationToken.None);
+            }
+
+            connected = _firstConnected.Task;
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+
+        try
+        {
+            await connected.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await StopAsync(CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Closes the connection cleanly (code 1000) and stops reconnecting. Documents and pending changes stay.</summary>
+    /// <param name="cancellationToken">Stops waiting for the server's close answer.</param>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_running is not { } running)
             {
                 return;
             }
 
-            SetState(ConnectionState.Connecting, null, null);
-            using var handshake = new CancellationTokenSource(_options.HandshakeTimeout, _options.TimeProvider);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(handshake.Token, cancellationToken);
-            var transport = _transportFactory();
-            ClientConnection? connection = null;
-            try
-            {
-                await transport.ConnectAsync(_serverUri, linked.Token).ConfigureAwait(false);
-                var token = _options.AccessTokenProvider is { } provider ? await provider(linked.Token).ConfigureAwait(false) : null;
-                connection = new ClientConnection(transport, _options.TimeProvider);
-                connection.SendLoop = SendLoopAsync(connection);
-                lock (_documentsGate)
-                {
-                    _connection = connection;
-                    var subscriptions = _documents.Values.Select(static d => d.BeginSubscription()).ToArray();
-                    connection.Outbound.Writer.TryWrite(new HelloFrame(ConvergeProtocol.Version, ClientId, token, subscriptions.Length > 0 ? subscriptions : null));
-                }
-
-                connection.ReceiveLoop = ReceiveLoopAsync(connection);
-                var welcome = await connection.Welcome.Task.WaitAsync(linked.Token).ConfigureAwait(false);
-                Log.Connected(_logger, transport.Name, welcome.SessionId);
-                SetState(ConnectionState.Connected, null, null);
-                foreach (var document in _documents.Values)
-                {
-                    if (document.TakeUnsent() is { Count: > 0 } unsent)
-                    {
-                        connection.Outbound.Writer.TryWrite(new PushFrame(document.Id, unsent));
-                    }
-                }
-            }
-            catch (Exception ex) when (ex is not ConvergeConnectionException || connection is not null)
-            {
-                var reason = handshake.IsCancellationRequested && !cancellationToken.IsCancellationRequested
-                    ? $"The handshake did not complete within {_options.HandshakeTimeout}."
-                    : ex.Message;
-                await AbandonAsync(connection, transport).ConfigureAwait(false);
-                cancellationToken.ThrowIfCancellationRequested();
-                throw ex as ConvergeConnectionException
-                    ?? new ConvergeConnectionException("connect_failed", reason, connection?.Transport.Close?.Code, ex);
-            }
-            catch (ConvergeConnectionException)
-            {
-                await AbandonAsync(null, transport).ConfigureAwait(false);
-                throw;
-            }
+            await running.CancelAsync().ConfigureAwait(false);
+            _connection?.RequestClose(ConvergeCloseCode.Normal, "Client stopped.", CloseTimeout);
+            await _supervisor.WaitAsync(cancellationToken).ConfigureAwait(false);
+            running.Dispose();
+            _running = null;
         }
         finally
         {
-            _connectLock.Release();
+            _lifecycle.Release();
         }
     }
 
     /// <summary>
+    /// Closes the connection cleanly because the app is suspended (the .NET counterpart of closing on <c>pagehide</c>).
+    /// Local changes keep queueing; <see cref="ResumeAsync"/> reconnects and resumes from every document's cursor.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting for the server's close answer.</param>
+    public Task PauseAsync(CancellationToken cancellationToken = default) => StopAsync(cancellationToken);
+
+    /// <summary>Reconnects after <see cref="PauseAsync"/>, resuming from every document's cursor. Same contract as <see cref="StartAsync"/>.</summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    public Task ResumeAsync(CancellationToken cancellationToken = default) => StartAsync(cancellationToken);
+
+    /// <summary>
+    /// Tells the client the network is back (e.g. from a connectivity-changed event): a pending reconnect happens now
+    /// instead of after its backoff delay.
+    /// </summary>
+    public void NotifyNetworkAvailable() => Volatile.Read(ref _wakeUp).TrySetResult();
+
+    /// <summary>
     /// Opens a document and waits until it is fully synced (never shows partial state). While disconnected, it waits
-    /// for the next <see cref="StartAsync"/>. Opening an open document returns the same instance.
+    /// for the connection. Opening an open document returns the same instance.
     /// </summary>
     /// <param name="documentId">The document id (1–256 characters, no control characters).</param>
     /// <param name="cancellationToken">Stops waiting; the document stays open.</param>
@@ -177,20 +201,6 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
         return document;
     }
 
-    /// <summary>Closes the connection cleanly (close code 1000). Documents and pending changes stay; <see cref="StartAsync"/> resumes.</summary>
-    /// <param name="cancellationToken">Stops waiting for the server's close answer.</param>
-    public async Task StopAsync(CancellationToken cancellationToken = default)
-    {
-        var connection = _connection;
-        if (connection is null)
-        {
-            return;
-        }
-
-        connection.RequestClose(ConvergeCloseCode.Normal, "Client stopped.", CloseTimeout);
-        await connection.ReceiveLoop.WaitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>Stops the client.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -201,10 +211,186 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
 
         _disposed = true;
         await StopAsync().ConfigureAwait(false);
-        _connectLock.Dispose();
+        _lifecycle.Dispose();
     }
 
     bool IFrameSink.TrySend(Frame frame) => _connection?.Outbound.Writer.TryWrite(frame) ?? false;
+
+#pragma warning disable CA1859 // The SSE and long-polling transports join this switch.
+    private ITransport CreateTransport(TransportKind kind) => kind switch
+    {
+        TransportKind.WebSocket => new WebSocketTransport(JsonFrameCodec.Instance, _options.MaxFrameBytes, _options.EnableCompression, _time),
+        _ => throw new ConvergeConnectionException(new ConnectionFailure(FailureKind.Fatal, $"The {kind} transport is not available yet.")),
+    };
+#pragma warning restore CA1859
+
+    // The connection loop: connect (with fallback), run until the connection ends, classify why, ask the policy,
+    // wait (interruptibly), repeat. Only this loop sets Connecting/Connected/Reconnecting.
+    private async Task SuperviseAsync(CancellationToken stopping)
+    {
+        var attempt = 0;
+        var healthySince = _time.GetUtcNow();
+        var refreshToken = false;
+        ConnectionFailure? failure = null;
+        while (!stopping.IsCancellationRequested)
+        {
+            if (attempt == 0)
+            {
+                SetStatus(new ConnectionStatus(ConnectionState.Connecting, LastFailure: failure));
+            }
+
+            ClientConnection? connection = null;
+            try
+            {
+                connection = await ConnectAsync(refreshToken, stopping).ConfigureAwait(false);
+                var connectedAt = _time.GetUtcNow();
+                _firstConnected.TrySetResult();
+                failure = await connection.Completion.ConfigureAwait(false);
+                if (_time.GetUtcNow() - connectedAt >= _options.HealthyConnectionTime)
+                {
+                    attempt = 0;
+                    refreshToken = false;
+                    healthySince = _time.GetUtcNow();
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (ConvergeConnectionException ex)
+            {
+                failure = ex.Failure;
+            }
+            catch (Exception ex)
+            {
+                Log.ConnectFailed(_logger, ex);
+                failure = FailureClassifier.FromException(ex);
+            }
+
+            if (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+
+            Log.ConnectionEnded(_logger, failure.Kind, failure.Message);
+            if (failure.Kind == FailureKind.Unauthorized && !refreshToken)
+            {
+                // One fresh token, at once; a second 401 means the credentials themselves are refused.
+                refreshToken = true;
+                attempt++;
+                continue;
+            }
+
+            var delay = failure.Kind == FailureKind.Unauthorized
+                ? null
+                : _options.ReconnectPolicy.NextRetryDelay(new ReconnectContext(++attempt, _time.GetUtcNow() - healthySince, failure));
+            if (delay is not { } wait)
+            {
+                Log.GaveUp(_logger, failure.Kind, failure.Message);
+                SetStatus(new ConnectionStatus(ConnectionState.Disconnected, LastFailure: failure));
+                _firstConnected.TrySetException(new ConvergeConnectionException(failure));
+                return;
+            }
+
+            SetStatus(new ConnectionStatus(ConnectionState.Reconnecting, Attempt: attempt, RetryDelay: wait, LastFailure: failure));
+            await WaitAsync(wait, stopping).ConfigureAwait(false);
+        }
+
+        SetStatus(new ConnectionStatus(ConnectionState.Disconnected, LastFailure: failure));
+        _firstConnected.TrySetCanceled(stopping);
+    }
+
+    // The backoff wait, cut short by NotifyNetworkAvailable or by stopping.
+    private async Task WaitAsync(TimeSpan delay, CancellationToken stopping)
+    {
+        var wakeUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _wakeUp, wakeUp);
+        try
+        {
+            await Task.WhenAny(Task.Delay(delay, _time, stopping), wakeUp.Task).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    // One attempt across the transports in order of preference: a transport that cannot connect (blocked upgrade,
+    // refused endpoint) yields to the next. Failures that no transport can fix end the attempt at once.
+    private async Task<ClientConnection> ConnectAsync(bool refreshToken, CancellationToken stopping)
+    {
+        ConvergeConnectionException? first = null;
+        foreach (var kind in _options.Transports)
+        {
+            try
+            {
+                return await ConnectWithAsync(kind, refreshToken, stopping).ConfigureAwait(false);
+            }
+            catch (ConvergeConnectionException ex) when (!stopping.IsCancellationRequested)
+            {
+                Log.TransportFailed(_logger, kind, ex.Failure.Kind, ex.Message);
+                first ??= ex;
+                if (ex.Failure.Kind is FailureKind.Unauthorized or FailureKind.RateLimited or FailureKind.DnsFailure or FailureKind.Forbidden)
+                {
+                    throw;
+                }
+            }
+        }
+
+        throw first!;
+    }
+
+    private async Task<ClientConnection> ConnectWithAsync(TransportKind kind, bool refreshToken, CancellationToken stopping)
+    {
+        using var handshake = new CancellationTokenSource(_options.HandshakeTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(handshake.Token, stopping);
+        var transport = _transportFactory(kind);
+        var connection = new ClientConnection(transport, _time);
+        try
+        {
+            var token = _options.AccessTokenProvider is { } provider
+                ? await provider(new AccessTokenRequest(refreshToken), linked.Token).ConfigureAwait(false)
+                : null;
+            HelloFrame hello;
+            lock (_documentsGate)
+            {
+                var subscriptions = _documents.Values.Select(static d => d.BeginSubscription()).ToArray();
+                hello = new HelloFrame(ConvergeProtocol.Version, ClientId, token, subscriptions.Length > 0 ? subscriptions : null);
+                _connection = connection;
+            }
+
+            await transport.ConnectAsync(_serverUri, hello, token, linked.Token).ConfigureAwait(false);
+            connection.SendLoop = SendLoopAsync(connection);
+            connection.ReceiveLoop = ReceiveLoopAsync(connection);
+            var welcome = await connection.Welcome.Task.WaitAsync(linked.Token).ConfigureAwait(false);
+            connection.StartHeartbeat(_options.Heartbeat, _time);
+            Log.Connected(_logger, transport.Name, welcome.SessionId);
+            foreach (var document in _documents.Values)
+            {
+                if (document.TakeUnsent() is { Count: > 0 } unsent)
+                {
+                    connection.Outbound.Writer.TryWrite(new PushFrame(document.Id, unsent));
+                }
+            }
+
+            SetStatus(new ConnectionStatus(ConnectionState.Connected, transport.Name));
+            return connection;
+        }
+        catch (Exception ex)
+        {
+            var failure = ex switch
+            {
+                ConvergeConnectionException connectionException => connectionException.Failure,
+                OperationCanceledException when handshake.IsCancellationRequested && !stopping.IsCancellationRequested =>
+                    new ConnectionFailure(FailureKind.Timeout, $"The {transport.Name} handshake did not complete within {_options.HandshakeTimeout}."),
+                _ => FailureClassifier.FromException(ex),
+            };
+            connection.Fail(failure, TimeSpan.Zero);
+            await connection.ReceiveLoop.ConfigureAwait(false);
+            await ForgetAsync(connection).ConfigureAwait(false);
+            stopping.ThrowIfCancellationRequested();
+            throw ex as ConvergeConnectionException ?? new ConvergeConnectionException(failure, ex);
+        }
+    }
 
     private async Task SendLoopAsync(ClientConnection connection)
     {
@@ -221,7 +407,7 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
                 await transport.CloseAsync(close.Code ?? ConvergeCloseCode.Normal, close.Reason, connection.Lifetime.Token).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or System.Net.WebSockets.WebSocketException or IOException or ObjectDisposedException)
+        catch (Exception ex) when (ex is OperationCanceledException or System.Net.WebSockets.WebSocketException or IOException or ObjectDisposedException or HttpRequestException)
         {
             Log.SendEnded(_logger, ex.Message);
             await connection.Lifetime.CancelAsync().ConfigureAwait(false);
@@ -234,28 +420,21 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
         {
             while (await connection.Transport.ReceiveAsync(connection.Lifetime.Token).ConfigureAwait(false) is { } frame)
             {
-                try
-                {
-                    Dispatch(connection, frame);
-                }
-                catch (ProtocolException ex)
-                {
-                    Log.ProtocolViolation(_logger, ex.ErrorCode, ex.Message);
-                    connection.RequestClose(ex.CloseCode, ex.Message, CloseTimeout);
-                }
+                connection.OnInbound();
+                Dispatch(connection, frame);
             }
         }
         catch (ProtocolException ex)
         {
             Log.ProtocolViolation(_logger, ex.ErrorCode, ex.Message);
-            connection.RequestClose(ex.CloseCode, ex.Message, CloseTimeout);
+            connection.Fail(new ConnectionFailure(FailureKind.Fatal, $"The server broke the protocol: {ex.Message}", CloseCode: ex.CloseCode), CloseTimeout);
         }
         catch (OperationCanceledException)
         {
         }
         finally
         {
-            await OnConnectionLostAsync(connection).ConfigureAwait(false);
+            await ForgetAsync(connection).ConfigureAwait(false);
         }
     }
 
@@ -299,17 +478,21 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
             case PongFrame:
                 break;
             default:
-                throw new ProtocolException(ErrorCodes.UnexpectedFrame, $"A server must not send '{frame.GetType().Name}'.");
+                connection.Fail(new ConnectionFailure(FailureKind.Fatal, $"A server must not send '{frame.GetType().Name}'.", CloseCode: ConvergeCloseCode.UnexpectedFrame), CloseTimeout);
+                break;
         }
     }
 
     private ConvergeDocument? Document(string documentId) => _documents.GetValueOrDefault(documentId);
 
-    private async Task OnConnectionLostAsync(ClientConnection connection)
+    // Runs once per connection, when its receive side is done: detach it, reset documents, classify the end.
+    private async Task ForgetAsync(ClientConnection connection)
     {
+        bool wasCurrent;
         lock (_documentsGate)
         {
-            if (_connection == connection)
+            wasCurrent = _connection == connection;
+            if (wasCurrent)
             {
                 _connection = null;
             }
@@ -318,38 +501,32 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
         connection.Outbound.Writer.TryComplete();
         await connection.Lifetime.CancelAsync().ConfigureAwait(false);
         await connection.SendLoop.ConfigureAwait(false);
-        foreach (var document in _documents.Values)
+        if (wasCurrent)
         {
-            document.OnDisconnected();
+            foreach (var document in _documents.Values)
+            {
+                document.OnDisconnected();
+            }
         }
 
-        var close = connection.Transport.Close;
-        var reason = connection.LastError is { } error ? $"{error.Code}: {error.Message}" : close?.Reason ?? "Connection ended.";
-        connection.Welcome.TrySetException(new ConvergeConnectionException(connection.LastError?.Code ?? "connection_closed", reason, close?.Code));
+        connection.Complete();
         await connection.Transport.DisposeAsync().ConfigureAwait(false);
-        connection.Lifetime.Dispose();
-        Log.Disconnected(_logger, close?.Code is { } code ? (int)code : 0, reason);
-        SetState(ConnectionState.Disconnected, close?.Code, reason);
+        connection.Dispose();
     }
 
-    private async Task AbandonAsync(ClientConnection? connection, ITransport transport)
+    private void SetStatus(ConnectionStatus status)
     {
-        if (connection is not null)
+        Volatile.Write(ref _status, status);
+        try
         {
-            connection.RequestClose(ConvergeCloseCode.Normal, "Handshake abandoned.", TimeSpan.FromMilliseconds(1));
-            await connection.ReceiveLoop.ConfigureAwait(false);
+            StatusChanged?.Invoke(this, new ConnectionStatusChangedEventArgs(status));
         }
-        else
+#pragma warning disable CA1031 // An app's handler must not be able to stop the connection loop.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
-            await transport.DisposeAsync().ConfigureAwait(false);
-            SetState(ConnectionState.Disconnected, null, "Could not connect.");
+            Log.HandlerFailed(_logger, ex);
         }
-    }
-
-    private void SetState(ConnectionState state, ConvergeCloseCode? closeCode, string? reason)
-    {
-        Volatile.Write(ref _state, (int)state);
-        StateChanged?.Invoke(this, new ConnectionStateChangedEventArgs(state, closeCode, reason));
     }
 
     private static partial class Log
@@ -357,8 +534,8 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
         [LoggerMessage(EventId = 200, EventName = "ClientConnected", Level = LogLevel.Information, Message = "Connected over {Transport} (session {SessionId}).")]
         public static partial void Connected(ILogger logger, string transport, string sessionId);
 
-        [LoggerMessage(EventId = 201, EventName = "ClientDisconnected", Level = LogLevel.Information, Message = "Disconnected (close code {CloseCode}): {Reason}")]
-        public static partial void Disconnected(ILogger logger, int closeCode, string reason);
+        [LoggerMessage(EventId = 201, EventName = "ClientConnectionEnded", Level = LogLevel.Information, Message = "Connection ended ({Kind}): {Reason}")]
+        public static partial void ConnectionEnded(ILogger logger, FailureKind kind, string reason);
 
         [LoggerMessage(EventId = 202, EventName = "ClientProtocolViolation", Level = LogLevel.Warning, Message = "The server broke the protocol ({Code}): {Detail}. Closing.")]
         public static partial void ProtocolViolation(ILogger logger, string code, string detail);
@@ -368,5 +545,17 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
 
         [LoggerMessage(EventId = 204, EventName = "ClientSendEnded", Level = LogLevel.Debug, Message = "Send loop ended: {Reason}")]
         public static partial void SendEnded(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 205, EventName = "ClientTransportFailed", Level = LogLevel.Information, Message = "Transport {Transport} could not connect ({Kind}): {Reason}")]
+        public static partial void TransportFailed(ILogger logger, TransportKind transport, FailureKind kind, string reason);
+
+        [LoggerMessage(EventId = 206, EventName = "ClientGaveUp", Level = LogLevel.Warning, Message = "Stopped reconnecting ({Kind}): {Reason}")]
+        public static partial void GaveUp(ILogger logger, FailureKind kind, string reason);
+
+        [LoggerMessage(EventId = 207, EventName = "ClientConnectFailed", Level = LogLevel.Error, Message = "Connecting failed unexpectedly.")]
+        public static partial void ConnectFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 208, EventName = "ClientStatusHandlerFailed", Level = LogLevel.Error, Message = "A StatusChanged handler threw.")]
+        public static partial void HandlerFailed(ILogger logger, Exception exception);
     }
 }

@@ -1,3 +1,7 @@
+using Converge.Client.Heartbeats;
+using Converge.Client.Reconnection;
+using Converge.Client.Transports;
+
 namespace Converge.Client;
 
 /// <summary>Every knob of <see cref="ConvergeClient"/>, with its default. Validated when the client is created.</summary>
@@ -12,8 +16,26 @@ public sealed class ConvergeClientOptions
     /// </summary>
     public string? ClientId { get; set; }
 
-    /// <summary>Supplies the access token sent in hello; called on every connect. Default: none.</summary>
-    public Func<CancellationToken, ValueTask<string?>>? AccessTokenProvider { get; set; }
+    /// <summary>
+    /// Supplies the access token; called before every connect, and once with <see cref="AccessTokenRequest.ForceRefresh"/>
+    /// after the server answers 401 (a second 401 stops the client as Unauthorized). Default: none.
+    /// </summary>
+    public Func<AccessTokenRequest, CancellationToken, ValueTask<string?>>? AccessTokenProvider { get; set; }
+
+    /// <summary>The transports to try, in order of preference. Default WebSocket, then SSE, then long polling.</summary>
+    public IList<TransportKind> Transports { get; } = [TransportKind.WebSocket, TransportKind.ServerSentEvents, TransportKind.LongPolling];
+
+    /// <summary>Decides reconnect delays. Default <see cref="DefaultReconnectPolicy"/> (1 s doubling to 30 s, ±10%, forever).</summary>
+    public IReconnectPolicy ReconnectPolicy { get; set; } = new DefaultReconnectPolicy();
+
+    /// <summary>Heartbeat timing. Defaults: ping every 15 s, 10 s to answer, dead after 2 misses.</summary>
+    public HeartbeatOptions Heartbeat { get; } = new();
+
+    /// <summary>How long a connection must last to count as healthy, resetting the backoff. Default 5 s.</summary>
+    public TimeSpan HealthyConnectionTime { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>While on a fallback transport, how often to try the preferred one again. Default 60 s.</summary>
+    public TimeSpan UpgradeProbeInterval { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How long the connect, hello and welcome exchange may take. Default 15 s.</summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(15);
@@ -58,5 +80,16 @@ public sealed class ConvergeClientOptions
         }
 
         ArgumentNullException.ThrowIfNull(TimeProvider);
+        ArgumentNullException.ThrowIfNull(ReconnectPolicy);
+        Heartbeat.Validate();
+        if (Transports.Count == 0 || Transports.Distinct().Count() != Transports.Count)
+        {
+            throw new ArgumentException($"{nameof(Transports)} must list at least one transport, each once.", nameof(Transports));
+        }
+
+        if (HealthyConnectionTime < TimeSpan.Zero || UpgradeProbeInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{nameof(HealthyConnectionTime)} must not be negative and {nameof(UpgradeProbeInterval)} must be positive.");
+        }
     }
 }

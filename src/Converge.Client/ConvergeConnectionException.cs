@@ -1,22 +1,40 @@
+using Converge.Client.Reconnection;
 using Converge.Model;
 using Converge.Protocol;
 
 namespace Converge.Client;
 
-/// <summary>The client could not connect, or the server ended the session with an error.</summary>
+/// <summary>The client could not connect, or gave up reconnecting; <see cref="Failure"/> says why.</summary>
 public sealed class ConvergeConnectionException : ConvergeException
 {
-    /// <summary>Creates the exception.</summary>
-    /// <param name="errorCode">Machine-readable, e.g. <c>connect_failed</c> or a server error code.</param>
-    /// <param name="message">For people.</param>
-    /// <param name="closeCode">The close code, when the server closed the session.</param>
+    /// <summary>Creates the exception from a classified failure.</summary>
+    /// <param name="failure">What failed.</param>
     /// <param name="innerException">The transport's exception, if any.</param>
-    public ConvergeConnectionException(string errorCode, string message, ConvergeCloseCode? closeCode = null, Exception? innerException = null)
-        : base(errorCode, message, innerException)
+    public ConvergeConnectionException(ConnectionFailure failure, Exception? innerException = null)
+        : base(CodeFor(failure), failure?.Message ?? string.Empty, innerException)
     {
-        CloseCode = closeCode;
+        Failure = failure!;
     }
 
+    /// <summary>The classified failure.</summary>
+    public ConnectionFailure Failure { get; }
+
     /// <summary>The close code, when the server closed the session.</summary>
-    public ConvergeCloseCode? CloseCode { get; }
+    public ConvergeCloseCode? CloseCode => Failure.CloseCode;
+
+    private static string CodeFor(ConnectionFailure failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        return failure.Kind switch
+        {
+            FailureKind.Timeout => "timeout",
+            FailureKind.ConnectionLost => "connection_lost",
+            FailureKind.ServerError => "server_error",
+            FailureKind.RateLimited => "rate_limited",
+            FailureKind.DnsFailure => "dns_failure",
+            FailureKind.Unauthorized => ErrorCodes.Unauthorized,
+            FailureKind.Forbidden => ErrorCodes.Forbidden,
+            _ => "fatal",
+        };
+    }
 }

@@ -3,21 +3,21 @@ using Converge.Protocol.Frames;
 namespace Converge.Client.Transports;
 
 /// <summary>
-/// One connection to the server that carries frames both ways. Every transport (WebSocket now; SSE + POST and long
-/// polling next) offers the same semantics, so the client above it does not know which one it uses.
+/// One connection to the server that carries frames both ways. Every transport (WebSocket, SSE + POST, long
+/// polling) offers the same semantics, so the client above it does not know which one it uses.
 /// </summary>
 /// <remarks>One sender and one receiver at a time: the client's send loop and receive loop.</remarks>
 internal interface ITransport : IAsyncDisposable
 {
-    /// <summary>The transport's name for logs and state events, e.g. <c>websocket</c>.</summary>
+    /// <summary>The transport's name for logs and status, e.g. <c>websocket</c>.</summary>
     string Name { get; }
 
     /// <summary>How the connection ended, once it has.</summary>
     TransportClose? Close { get; }
 
-    /// <summary>Opens the connection.</summary>
-    /// <exception cref="ConvergeConnectionException">It could not be opened.</exception>
-    ValueTask ConnectAsync(Uri serverUri, CancellationToken cancellationToken);
+    /// <summary>Opens the connection and delivers <paramref name="hello"/> (in whatever way the transport must).</summary>
+    /// <exception cref="ConvergeConnectionException">It could not be opened; the exception's failure is classified.</exception>
+    ValueTask ConnectAsync(Uri serverUri, HelloFrame hello, string? accessToken, CancellationToken cancellationToken);
 
     /// <summary>Sends one frame.</summary>
     ValueTask SendAsync(Frame frame, CancellationToken cancellationToken);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using Converge.Client.Reconnection;
 using Converge.Protocol;
 using Converge.Protocol.Codecs;
 using Converge.Protocol.Frames;
@@ -15,20 +16,24 @@ internal sealed class WebSocketTransport : ITransport
     private readonly ClientWebSocket _socket = new();
     private readonly IFrameCodec _codec;
     private readonly int _maxFrameBytes;
+    private readonly TimeProvider _time;
     private readonly ArrayBufferWriter<byte> _sendBuffer = new(4096);
     // ClientWebSocket allows one outstanding send, and a close frame is a send: data and close share this gate.
     private readonly SemaphoreSlim _sendGate = new(1, 1);
     private byte[] _receiveBuffer = new byte[4096];
 
-    public WebSocketTransport(IFrameCodec codec, int maxFrameBytes, bool enableCompression)
+    public WebSocketTransport(IFrameCodec codec, int maxFrameBytes, bool enableCompression, TimeProvider time)
     {
         _codec = codec;
         _maxFrameBytes = maxFrameBytes;
+        _time = time;
         _socket.Options.AddSubProtocol(ConvergeProtocol.JsonSubprotocol);
         if (!OperatingSystem.IsBrowser())
         {
             // Our ping/pong frames detect dead connections; protocol-level keep-alives would only add traffic.
             _socket.Options.KeepAliveInterval = TimeSpan.Zero;
+            // So that a refused upgrade tells us its status (401, 403, 429 with Retry-After, 5xx).
+            _socket.Options.CollectHttpResponseDetails = true;
             if (enableCompression)
             {
                 _socket.Options.DangerousDeflateOptions = new WebSocketDeflateOptions();
@@ -40,16 +45,39 @@ internal sealed class WebSocketTransport : ITransport
 
     public TransportClose? Close { get; private set; }
 
-    public async ValueTask ConnectAsync(Uri serverUri, CancellationToken cancellationToken)
+    public async ValueTask ConnectAsync(Uri serverUri, HelloFrame hello, string? accessToken, CancellationToken cancellationToken)
     {
+        var uri = serverUri;
+        if (accessToken is not null)
+        {
+            if (OperatingSystem.IsBrowser())
+            {
+                // Browsers cannot set headers on a WebSocket handshake; the query string is the usual carrier.
+                uri = new UriBuilder(serverUri) { Query = AppendQuery(serverUri.Query, "access_token", accessToken) }.Uri;
+            }
+            else
+            {
+                _socket.Options.SetRequestHeader("Authorization", "Bearer " + accessToken);
+            }
+        }
+
         try
         {
-            await _socket.ConnectAsync(serverUri, cancellationToken).ConfigureAwait(false);
+            await _socket.ConnectAsync(uri, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is WebSocketException or HttpRequestException or IOException)
         {
-            throw new ConvergeConnectionException("connect_failed", $"Could not open a WebSocket to {serverUri}: {ex.Message}", innerException: ex);
+            var status = OperatingSystem.IsBrowser() ? 0 : (int)_socket.HttpStatusCode;
+            var failure = status is > 0 and not 101
+                ? FailureClassifier.FromHttpStatus(status, null, _time.GetUtcNow(), "WebSocket upgrade refused") with
+                {
+                    RetryAfter = FailureClassifier.RetryAfter(RetryAfterHeader(), _time.GetUtcNow()),
+                }
+                : FailureClassifier.FromException(ex);
+            throw new ConvergeConnectionException(failure, ex);
         }
+
+        await SendAsync(hello, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask SendAsync(Frame frame, CancellationToken cancellationToken)
@@ -123,6 +151,15 @@ internal sealed class WebSocketTransport : ITransport
         _sendGate.Dispose();
         return ValueTask.CompletedTask;
     }
+
+    internal static string AppendQuery(string existing, string name, string value)
+    {
+        var pair = Uri.EscapeDataString(name) + "=" + Uri.EscapeDataString(value);
+        return string.IsNullOrEmpty(existing) || existing == "?" ? pair : existing.TrimStart('?') + "&" + pair;
+    }
+
+    private string? RetryAfterHeader() =>
+        _socket.HttpResponseHeaders is { } headers && headers.TryGetValue("Retry-After", out var values) ? values.FirstOrDefault() : null;
 
     private async ValueTask SendCloseAsync(ConvergeCloseCode code, string? reason, CancellationToken cancellationToken)
     {

@@ -28,11 +28,16 @@ public sealed class ServerOptionsTests
     }
 
     [Fact]
-    public async Task Connecting_to_a_port_with_no_server__throws_a_typed_connection_error()
+    public async Task Connecting_to_a_port_with_no_server_with_no_retries_allowed__throws_a_typed_connection_error()
     {
-        await using var client = new Converge.Client.ConvergeClient(new Converge.Client.ConvergeClientOptions { ServerUri = new Uri("ws://127.0.0.1:1/sync") });
+        await using var client = new Converge.Client.ConvergeClient(new Converge.Client.ConvergeClientOptions
+        {
+            ServerUri = new Uri("ws://127.0.0.1:1/sync"),
+            ReconnectPolicy = new Converge.Client.Reconnection.DefaultReconnectPolicy { MaxAttempts = 0 },
+        });
         var error = await Assert.ThrowsAsync<Converge.Client.ConvergeConnectionException>(() => client.StartAsync());
-        Assert.Equal("connect_failed", error.ErrorCode);
+        Assert.Equal("connection_lost", error.ErrorCode);
+        Assert.Equal(Converge.Client.Reconnection.FailureKind.ConnectionLost, error.Failure.Kind);
         Assert.Equal(Converge.Client.ConnectionState.Disconnected, client.State);
     }
 }
