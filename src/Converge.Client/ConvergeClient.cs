@@ -292,8 +292,10 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
                 return;
             }
 
+            // The wait starts before it is announced, so whoever reacts to the status sees a wait already under way.
+            var waiting = WaitAsync(wait, stopping);
             SetStatus(new ConnectionStatus(ConnectionState.Reconnecting, Attempt: attempt, RetryDelay: wait, LastFailure: failure));
-            await WaitAsync(wait, stopping).ConfigureAwait(false);
+            await waiting.ConfigureAwait(false);
         }
 
         SetStatus(new ConnectionStatus(ConnectionState.Disconnected, LastFailure: failure));
