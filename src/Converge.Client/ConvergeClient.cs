@@ -29,6 +29,7 @@ namespace Converge.Client;
 public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
 {
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+    private const int MaxChangesPerPush = 64;
 
     private readonly ConvergeClientOptions _options;
     private readonly Uri _serverUri;
@@ -264,7 +265,7 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
             catch (Exception ex)
             {
                 Log.ConnectFailed(_logger, ex);
-                failure = FailureClassifier.FromException(ex);
+                failure = FailureClassifier.FromException(ex, _time.GetUtcNow());
             }
 
             if (stopping.IsCancellationRequested)
@@ -364,13 +365,21 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
             connection.SendLoop = SendLoopAsync(connection);
             connection.ReceiveLoop = ReceiveLoopAsync(connection);
             var welcome = await connection.Welcome.Task.WaitAsync(linked.Token).ConfigureAwait(false);
-            connection.StartHeartbeat(_options.Heartbeat, _time);
+            if (welcome.ProtocolVersion != ConvergeProtocol.Version)
+            {
+                throw new ConvergeConnectionException(new ConnectionFailure(FailureKind.Fatal,
+                    $"The server answered with protocol v{welcome.ProtocolVersion}; this client speaks v{ConvergeProtocol.Version}.",
+                    CloseCode: ConvergeCloseCode.UnsupportedVersion));
+            }
+
+            connection.StartHeartbeat(_options.Heartbeat, TimeSpan.FromMilliseconds(welcome.HeartbeatIntervalMs), _time);
             Log.Connected(_logger, transport.Name, welcome.SessionId);
             foreach (var document in _documents.Values)
             {
-                if (document.TakeUnsent() is { Count: > 0 } unsent)
+                // Bounded frames: hours of offline edits must not become one frame over the server's size limit.
+                foreach (var chunk in document.TakeUnsent().Chunk(MaxChangesPerPush))
                 {
-                    connection.Outbound.Writer.TryWrite(new PushFrame(document.Id, unsent));
+                    connection.Outbound.Writer.TryWrite(new PushFrame(document.Id, chunk));
                 }
             }
 
@@ -384,7 +393,7 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
                 ConvergeConnectionException connectionException => connectionException.Failure,
                 OperationCanceledException when handshake.IsCancellationRequested && !stopping.IsCancellationRequested =>
                     new ConnectionFailure(FailureKind.Timeout, $"The {transport.Name} handshake did not complete within {_options.HandshakeTimeout}."),
-                _ => FailureClassifier.FromException(ex),
+                _ => FailureClassifier.FromException(ex, _time.GetUtcNow()),
             };
             connection.Fail(failure, TimeSpan.Zero);
             await connection.ReceiveLoop.ConfigureAwait(false);

@@ -11,8 +11,11 @@ public sealed class ConvergeClientOptions
     public Uri? ServerUri { get; set; }
 
     /// <summary>
-    /// This replica's stable id: half of every change's idempotency key. Default: a new random id per client
-    /// instance. Set it to a persisted value to keep exactly-once delivery across app restarts.
+    /// This replica's id: half of every change's idempotency key (the other half is the client sequence, which counts
+    /// from 1 per document in this client instance). Default: a new random id per client instance, which is what you
+    /// want until the local store persists sequences with the id. Never give the same id to two live clients, or to a
+    /// new process without its persisted sequences: the server would take their changes for duplicates of earlier
+    /// ones, acknowledge them and not apply them.
     /// </summary>
     public string? ClientId { get; set; }
 

@@ -30,7 +30,8 @@ public static class ErrorCodes
     /// <summary>Valid credentials, but no permission for this document or action.</summary>
     public const string Forbidden = "forbidden";
 
-    /// <summary>A change's operations are invalid; the change was rejected and nothing was applied.</summary>
+    /// <summary>The server refused a change (e.g. its clientId is not the session's, or a validator said no); nothing was applied.
+    /// Operations that break the frame rules never get this far: they are <see cref="MalformedFrame"/>.</summary>
     public const string InvalidChange = "invalid_change";
 
     /// <summary>A change's client sequence is at or below one the server already settled, and it is not a known duplicate.</summary>

@@ -33,6 +33,21 @@ public sealed class ConvergeServerOptions
     /// <summary>The ping interval the server asks clients to keep (sent in welcome). Default 15 s.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How long a session may stay silent (no frame, no ping, no poll) before the server drops it as dead with 4408.
+    /// Default 45 s: three of the clients' 15 s heartbeats.
+    /// </summary>
+    public TimeSpan ClientTimeout { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>How long a long-poll request is held open when there is nothing to send. Default 30 s.</summary>
+    public TimeSpan LongPollTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often an idle SSE stream gets a keep-alive comment, so proxies do not cut it. Default 15 s.</summary>
+    public TimeSpan SseKeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The reconnection delay sent to SSE clients in the <c>retry:</c> field. Default 1 s.</summary>
+    public TimeSpan SseRetry { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long to wait for the peer's close frame after sending ours. Default 5 s.</summary>
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -41,6 +56,11 @@ public sealed class ConvergeServerOptions
 
     internal IEnumerable<string> Validate()
     {
+        if (ClientTimeout <= HeartbeatInterval)
+        {
+            yield return $"{nameof(ClientTimeout)} ({ClientTimeout}) must be longer than {nameof(HeartbeatInterval)} ({HeartbeatInterval}), or healthy clients are dropped.";
+        }
+
         if (string.IsNullOrWhiteSpace(DatabasePath))
         {
             yield return $"{nameof(DatabasePath)} must name a file.";
@@ -76,7 +96,12 @@ public sealed class ConvergeServerOptions
             yield return $"{nameof(MaxSubscriptionsPerSession)} must be at least 1; it is {MaxSubscriptionsPerSession}.";
         }
 
-        foreach (var (name, value) in new[] { (nameof(HelloTimeout), HelloTimeout), (nameof(HeartbeatInterval), HeartbeatInterval), (nameof(CloseTimeout), CloseTimeout) })
+        foreach (var (name, value) in new[]
+        {
+            (nameof(HelloTimeout), HelloTimeout), (nameof(HeartbeatInterval), HeartbeatInterval), (nameof(CloseTimeout), CloseTimeout),
+            (nameof(ClientTimeout), ClientTimeout), (nameof(LongPollTimeout), LongPollTimeout), (nameof(SseKeepAliveInterval), SseKeepAliveInterval),
+            (nameof(SseRetry), SseRetry),
+        })
         {
             if (value <= TimeSpan.Zero)
             {

@@ -38,6 +38,7 @@ public static class ConvergeServiceCollectionExtensions
         services.TryAddSingleton<AuthorityRegistry>();
         services.TryAddSingleton<WebSocketEndpoint>();
         services.TryAddSingleton<Converge.Server.Sessions.SessionTracker>();
+        services.TryAddSingleton<HttpSessionRegistry>();
         services.AddHostedService<ConvergeStartup>();
         return services;
     }

@@ -47,8 +47,13 @@ internal sealed class ClientConnection : IDisposable
 
     public TransportClose? CloseRequest => Volatile.Read(ref _closeRequest);
 
-    public void StartHeartbeat(HeartbeatOptions options, TimeProvider time) =>
-        _heartbeat = new HeartbeatMonitor(options, time,
+    /// <summary>Pings at the client's interval or the server's (from welcome), whichever is shorter: the server drops silent clients.</summary>
+    public void StartHeartbeat(HeartbeatOptions options, TimeSpan serverInterval, TimeProvider time) =>
+        _heartbeat = new HeartbeatMonitor(
+            serverInterval > TimeSpan.Zero && serverInterval < options.Interval
+                ? new HeartbeatOptions { Interval = serverInterval, PongTimeout = options.PongTimeout, MissedPongThreshold = options.MissedPongThreshold }
+                : options,
+            time,
             payload => Outbound.Writer.TryWrite(new PingFrame(payload)),
             () => Fail(new ConnectionFailure(FailureKind.Timeout, "The server stopped answering heartbeats."), TimeSpan.Zero));
 

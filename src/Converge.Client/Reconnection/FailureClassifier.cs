@@ -70,17 +70,20 @@ internal static class FailureClassifier
             ConvergeCloseCode.Unauthorized => new ConnectionFailure(FailureKind.Unauthorized, reason, CloseCode: code),
             ConvergeCloseCode.Forbidden => new ConnectionFailure(FailureKind.Forbidden, reason, CloseCode: code),
             ConvergeCloseCode.Timeout => new ConnectionFailure(FailureKind.Timeout, reason, CloseCode: code),
+            // A clean close the client did not ask for (e.g. the server's idle cleanup): just reconnect.
             ConvergeCloseCode.Normal => new ConnectionFailure(FailureKind.ConnectionLost, reason, CloseCode: code),
-            _ when retryAfter is not null => new ConnectionFailure(FailureKind.RateLimited, reason, CloseCode: code, RetryAfter: retryAfter),
+            // Retry-After only matters when a retry is allowed at all: a fatal close stays fatal.
+            { } resumable when resumable.IsResumable() && retryAfter is not null =>
+                new ConnectionFailure(FailureKind.RateLimited, reason, CloseCode: code, RetryAfter: retryAfter),
             { } resumable when resumable.IsResumable() => new ConnectionFailure(FailureKind.ServerError, reason, CloseCode: code),
             _ => new ConnectionFailure(FailureKind.Fatal, reason, CloseCode: code),
         };
     }
 
-    public static ConnectionFailure FromException(Exception exception) => exception switch
+    public static ConnectionFailure FromException(Exception exception, DateTimeOffset now) => exception switch
     {
         ConvergeConnectionException { Failure: { } failure } => failure,
-        HttpRequestException { StatusCode: { } status } http => FromHttpStatus((int)status, null, DateTimeOffset.UtcNow, http.Message),
+        HttpRequestException { StatusCode: { } status } http => FromHttpStatus((int)status, null, now, http.Message),
         _ when IsDnsFailure(exception) => new ConnectionFailure(FailureKind.DnsFailure, exception.Message),
         TimeoutException or OperationCanceledException => new ConnectionFailure(FailureKind.Timeout, exception.Message),
         _ => new ConnectionFailure(FailureKind.ConnectionLost, exception.Message),

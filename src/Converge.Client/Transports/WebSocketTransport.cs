@@ -73,7 +73,7 @@ internal sealed class WebSocketTransport : ITransport
                 {
                     RetryAfter = FailureClassifier.RetryAfter(RetryAfterHeader(), _time.GetUtcNow()),
                 }
-                : FailureClassifier.FromException(ex);
+                : FailureClassifier.FromException(ex, _time.GetUtcNow());
             throw new ConvergeConnectionException(failure, ex);
         }
 
@@ -134,6 +134,11 @@ internal sealed class WebSocketTransport : ITransport
             length += result.Count;
             if (result.EndOfMessage)
             {
+                if (result.MessageType == WebSocketMessageType.Binary && !_codec.IsBinary)
+                {
+                    throw new ProtocolException(ErrorCodes.UnsupportedEncoding, "The server sent a binary frame on a JSON connection.");
+                }
+
                 return _codec.Decode(_receiveBuffer.AsSpan(0, length));
             }
         }

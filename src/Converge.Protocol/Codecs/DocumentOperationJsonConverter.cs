@@ -32,14 +32,19 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
 
             if (reader.ValueTextEquals("op"u8))
             {
-                kind = ReadString(ref reader, "op");
+                kind = kind is null ? ReadString(ref reader, "op") : throw Duplicate("op");
             }
             else if (reader.ValueTextEquals("key"u8))
             {
-                key = ReadString(ref reader, "key");
+                key = key is null ? ReadString(ref reader, "key") : throw Duplicate("key");
             }
             else if (reader.ValueTextEquals("value"u8))
             {
+                if (value is not null)
+                {
+                    throw Duplicate("value");
+                }
+
                 reader.Read();
                 value = JsonElement.ParseValue(ref reader);
             }
@@ -59,7 +64,7 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
         return kind switch
         {
             Set => new SetValue(key, value ?? throw new JsonException($"The 'set' operation on '{key}' needs a 'value'.")),
-            Remove => new RemoveValue(key),
+            Remove => value is null ? new RemoveValue(key) : throw new JsonException($"The 'remove' operation on '{key}' must not carry a 'value'."),
             null => throw new JsonException("An operation needs an 'op'."),
             _ => throw new JsonException($"Unknown operation '{kind}'."),
         };
@@ -86,6 +91,8 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
 
         writer.WriteEndObject();
     }
+
+    private static JsonException Duplicate(string name) => new($"An operation must not repeat '{name}'.");
 
     private static string ReadString(ref Utf8JsonReader reader, string name)
     {

@@ -69,6 +69,83 @@ public sealed class JsonFrameCodec : IFrameCodec
             : frame;
     }
 
+    /// <summary>
+    /// Encodes frames as one JSON array: the body of HTTP uplink requests and long-poll responses, where one HTTP
+    /// message carries several frames.
+    /// </summary>
+    /// <param name="frames">The frames, in order.</param>
+    /// <param name="output">Where the bytes go.</param>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Instance members, like the rest of the codec, so callers hold one codec object.")]
+    public void EncodeBatch(IEnumerable<Frame> frames, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        ArgumentNullException.ThrowIfNull(output);
+        using (var writer = new Utf8JsonWriter(output))
+        {
+            writer.WriteStartArray();
+            foreach (var frame in frames)
+            {
+                JsonSerializer.Serialize(writer, frame, FrameJsonContext.Default.Frame);
+            }
+
+            writer.WriteEndArray();
+        }
+    }
+
+    /// <summary>
+    /// Decodes either one frame (a JSON object) or a batch (a JSON array of frame objects), each validated as by
+    /// <see cref="Decode"/>.
+    /// </summary>
+    /// <param name="payload">The whole body.</param>
+    /// <param name="maxFrames">The most frames accepted in one batch.</param>
+    /// <exception cref="ProtocolException">The body, or any frame in it, is invalid.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Instance members, like the rest of the codec, so callers hold one codec object.")]
+    public IReadOnlyList<Frame> DecodeBatch(ReadOnlySpan<byte> payload, int maxFrames = 1024)
+    {
+        var frames = new List<Frame>();
+        try
+        {
+            var reader = new Utf8JsonReader(payload, ReaderOptions);
+            if (!reader.Read())
+            {
+                throw new ProtocolException(ErrorCodes.MalformedFrame, "The body is empty.");
+            }
+
+            if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                return [Decode(payload)];
+            }
+
+            if (reader.TokenType != JsonTokenType.StartArray)
+            {
+                throw new ProtocolException(ErrorCodes.MalformedFrame, "The body must be a frame object or an array of frames.");
+            }
+
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                if (frames.Count == maxFrames)
+                {
+                    throw new ProtocolException(ErrorCodes.FrameTooLarge, $"A batch carries at most {maxFrames} frames.");
+                }
+
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                frames.Add(Decode(payload[start..((int)reader.BytesConsumed)]));
+            }
+
+            if (reader.TokenType != JsonTokenType.EndArray || reader.Read())
+            {
+                throw new ProtocolException(ErrorCodes.MalformedFrame, "The batch array is not closed, or is followed by more data.");
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            throw new ProtocolException(ErrorCodes.MalformedFrame, $"Malformed batch: {Describe(ex)}", ex);
+        }
+
+        return frames;
+    }
+
     // Reading the discriminator first tells "unknown frame type" (a newer or foreign peer) apart from
     // "malformed" (a broken peer), which the polymorphic deserializer reports as the same JsonException.
     private static JsonTypeInfo ResolveTypeInfo(ReadOnlySpan<byte> payload)

@@ -11,8 +11,7 @@ namespace Converge.Protocol.Frames;
 public sealed record ErrorFrame(string Code, string Message, long? RetryAfterMs = null, string? DocumentId = null) : Frame
 {
     internal override string? Validate() =>
-        string.IsNullOrEmpty(Code) ? "code must not be empty."
-        : RetryAfterMs is { } retry ? FrameRules.NonNegative(retry, "retryAfterMs")
-        : DocumentId is not null ? FrameRules.DocumentId(DocumentId)
-        : null;
+        (string.IsNullOrEmpty(Code) ? "code must not be empty." : null)
+        ?? (RetryAfterMs is { } retry ? FrameRules.NonNegative(retry, "retryAfterMs") : null)
+        ?? (DocumentId is not null ? FrameRules.DocumentId(DocumentId) : null);
 }

@@ -168,7 +168,15 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
             while (cursor < _head)
             {
                 var page = await _store.ReadAsync(DocumentId, cursor, _options.MaxChangesPerFrame, CancellationToken.None).ConfigureAwait(false);
-                if (page.Count == 0 || !session.TryEnqueue(new ChangesFrame(DocumentId, page)))
+                if (page.Count == 0)
+                {
+                    // The log ends before the head it was loaded at: never leave the client waiting for 'subscribed'.
+                    Log.ReplayShort(_logger, DocumentId, cursor, _head);
+                    session.Fail(ErrorCodes.InternalError, $"Document '{DocumentId}' could not be replayed; retry later.");
+                    return;
+                }
+
+                if (!session.TryEnqueue(new ChangesFrame(DocumentId, page)))
                 {
                     return;
                 }
@@ -395,6 +403,9 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
 
         [LoggerMessage(EventId = 24, EventName = "AuthorityDuplicateChange", Level = LogLevel.Debug, Message = "Document {DocumentId}: change ({ClientId}, {ClientSeq}) seen before (sequence {Sequence}); answering, not applying.")]
         public static partial void Duplicate(ILogger logger, string documentId, string clientId, long clientSeq, long sequence);
+
+        [LoggerMessage(EventId = 26, EventName = "AuthorityReplayShort", Level = LogLevel.Error, Message = "Document {DocumentId}: the log ends at {Cursor}, before the head {Head}.")]
+        public static partial void ReplayShort(ILogger logger, string documentId, long cursor, long head);
 
         [LoggerMessage(EventId = 25, EventName = "AuthorityCursorAhead", Level = LogLevel.Warning, Message = "Document {DocumentId}: session {SessionId} resumes from {Since}, past the head {Head}; sending a snapshot.")]
         public static partial void CursorAhead(ILogger logger, string documentId, string sessionId, long since, long head);

@@ -24,6 +24,8 @@ internal sealed partial class ServerSession
     private readonly HashSet<string> _subscriptions = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _closing = new();
     private SessionClose? _close;
+    private long _lastSeenTicks;
+    private ITimer? _liveness;
 
     public ServerSession(string sessionId, AuthorityRegistry authorities, ConvergeServerOptions options, ILogger logger)
     {
@@ -54,6 +56,28 @@ internal sealed partial class ServerSession
 
     /// <summary>Why the session closed, once it has.</summary>
     public SessionClose? CloseReason => Volatile.Read(ref _close);
+
+    /// <summary>The transport heard from the client (a frame, a poll): it is alive.</summary>
+    public void Touch(TimeProvider time) => Volatile.Write(ref _lastSeenTicks, time.GetTimestamp());
+
+    /// <summary>
+    /// Drops the session with 4408 once the client has been silent for <see cref="ConvergeServerOptions.ClientTimeout"/>:
+    /// a crashed client or a dead network path sends no close, and would otherwise hold its subscriptions forever.
+    /// </summary>
+    public void StartLivenessCheck(TimeProvider time)
+    {
+        Touch(time);
+        var period = _options.ClientTimeout / 3;
+        _liveness = time.CreateTimer(static state =>
+        {
+            var (session, clock) = ((ServerSession, TimeProvider))state!;
+            if (clock.GetElapsedTime(Volatile.Read(ref session._lastSeenTicks)) > session._options.ClientTimeout)
+            {
+                Log.Silent(session._logger, session.SessionId, session._options.ClientTimeout);
+                session.Fail(ErrorCodes.Timeout, $"Nothing heard from the client for {session._options.ClientTimeout}.");
+            }
+        }, (this, time), period, period);
+    }
 
     /// <summary>Queues a frame. Returns false, and closes the session as a slow consumer, when the queue is full.</summary>
     public bool TryEnqueue(Frame frame)
@@ -93,6 +117,7 @@ internal sealed partial class ServerSession
         }
 
         _outbound.Writer.TryComplete();
+        _liveness?.Dispose();
         _closing.Cancel();
     }
 
@@ -145,7 +170,14 @@ internal sealed partial class ServerSession
         {
             if (_authorities.TryGet(documentId, out var authority))
             {
-                await authority.UnsubscribeAsync(this, CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await authority.UnsubscribeAsync(this, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (ChannelClosedException)
+                {
+                    // The authority is shutting down with the server: there is nothing left to leave.
+                }
             }
         }
 
@@ -205,6 +237,9 @@ internal sealed partial class ServerSession
     {
         [LoggerMessage(EventId = 10, EventName = "SessionHello", Level = LogLevel.Debug, Message = "Session {SessionId}: hello from client {ClientId} with {Subscriptions} subscription(s).")]
         public static partial void Hello(ILogger logger, string sessionId, string clientId, int subscriptions);
+
+        [LoggerMessage(EventId = 12, EventName = "SessionSilent", Level = LogLevel.Information, Message = "Session {SessionId}: nothing heard for {Timeout}; dropping it as dead.")]
+        public static partial void Silent(ILogger logger, string sessionId, TimeSpan timeout);
 
         [LoggerMessage(EventId = 11, EventName = "SessionSlowConsumer", Level = LogLevel.Warning, Message = "Session {SessionId}: outbound queue full ({Capacity} frames); closing as a slow consumer.")]
         public static partial void SlowConsumer(ILogger logger, string sessionId, int capacity);

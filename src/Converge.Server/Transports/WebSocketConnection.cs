@@ -35,10 +35,12 @@ internal sealed partial class WebSocketConnection
         _logger = logger;
     }
 
-    public async Task RunAsync(CancellationToken stopping)
+    public async Task RunAsync(CancellationToken stopping, CancellationToken aborted)
     {
         using var stoppingRegistration = stopping.Register(static state =>
             ((ServerSession)state!).Fail(ErrorCodes.ShuttingDown, "The server is shutting down; reconnect and resume."), _session);
+        using var abortedRegistration = aborted.Register(static state =>
+            ((ServerSession)state!).Close(ConvergeCloseCode.Normal, "The connection was aborted."), _session);
         using var helloTimer = _time.CreateTimer(static state =>
         {
             var session = (ServerSession)state!;
@@ -47,6 +49,7 @@ internal sealed partial class WebSocketConnection
                 session.Fail(ErrorCodes.Timeout, "No hello arrived in time.");
             }
         }, _session, _options.HelloTimeout, Timeout.InfiniteTimeSpan);
+        _session.StartLivenessCheck(_time);
         using var tracked = _tracker.Track();
 
         // Once closing starts, give the peer CloseTimeout to answer our close frame, then stop waiting.
@@ -97,6 +100,7 @@ internal sealed partial class WebSocketConnection
                 }
 
                 var result = await _socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                _session.Touch(_time);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     _session.Close(ConvergeCloseCode.Normal, "The client closed the connection.");

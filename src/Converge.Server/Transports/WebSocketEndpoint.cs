@@ -61,11 +61,10 @@ internal sealed partial class WebSocketEndpoint
 
         var session = new ServerSession(Guid.NewGuid().ToString("N"), _authorities, _options, _sessionLogger);
         Log.Accepted(_logger, session.SessionId, context.Connection.RemoteIpAddress);
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.ApplicationStopping, context.RequestAborted);
         using (socket)
         {
             await new WebSocketConnection(socket, session, JsonFrameCodec.Instance, _options, _time, _tracker, _sessionLogger)
-                .RunAsync(stopping.Token).ConfigureAwait(false);
+                .RunAsync(_lifetime.ApplicationStopping, context.RequestAborted).ConfigureAwait(false);
         }
     }
 

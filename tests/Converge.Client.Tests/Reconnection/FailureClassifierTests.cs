@@ -55,6 +55,6 @@ public sealed class FailureClassifierTests
     public void A_host_that_does_not_resolve__is_a_dns_failure()
     {
         var exception = new HttpRequestException(HttpRequestError.NameResolutionError, "No such host is known.");
-        Assert.Equal(FailureKind.DnsFailure, FailureClassifier.FromException(exception).Kind);
+        Assert.Equal(FailureKind.DnsFailure, FailureClassifier.FromException(exception, Now).Kind);
     }
 }

@@ -131,3 +131,41 @@ public sealed class JsonFrameCodecTests
         }
     }
 }
+
+public sealed class StrictDecodingTests
+{
+    [Theory]
+    [InlineData("""{"type":"error","code":"x","message":"m","retryAfterMs":5,"documentId":""}""")]
+    [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"set","op":"remove","key":"k","value":1}]}]}""")]
+    [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"set","key":"k","key":"j","value":1}]}]}""")]
+    [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"set","key":"k","value":1,"value":2}]}]}""")]
+    [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"remove","key":"k","value":1}]}]}""")]
+    public void Ambiguous_or_contradictory_frames__are_malformed(string json) =>
+        Assert.Equal(ErrorCodes.MalformedFrame, Assert.Throws<ProtocolException>(() => JsonFrameCodec.Instance.Decode(Encoding.UTF8.GetBytes(json))).ErrorCode);
+
+    [Fact]
+    public void A_batch__decodes_each_frame_in_order_and_rejects_a_bad_member()
+    {
+        var frames = JsonFrameCodec.Instance.DecodeBatch("""[{"type":"ping","payload":1},{"type":"pong","payload":2}]"""u8);
+        Assert.Equal([new PingFrame(1), new PongFrame(2)], frames);
+        Assert.Single(JsonFrameCodec.Instance.DecodeBatch("""{"type":"ping","payload":3}"""u8));
+        Assert.Throws<ProtocolException>(() => JsonFrameCodec.Instance.DecodeBatch("""[{"type":"ping"},42]"""u8));
+        Assert.Throws<ProtocolException>(() => JsonFrameCodec.Instance.DecodeBatch("""[{"type":"ping"}"""u8));
+        Assert.Throws<ProtocolException>(() => JsonFrameCodec.Instance.DecodeBatch("""[] []"""u8));
+    }
+
+    [Fact]
+    public void Random_batches__decode_or_fail_with_a_protocol_exception_only()
+    {
+        CsCheck.Gen.Byte.Array[0, 100].Select(b => (byte[])[(byte)'[', .. b, (byte)']']).Sample(bytes =>
+        {
+            try
+            {
+                JsonFrameCodec.Instance.DecodeBatch(bytes);
+            }
+            catch (ProtocolException)
+            {
+            }
+        }, iter: 20_000);
+    }
+}

@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using Converge.Protocol;
+using Converge.Protocol.Codecs;
+using Converge.Protocol.Frames;
+using Converge.Server.Authority;
+using Converge.Server.Sessions;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Converge.Server.Transports;
+
+/// <summary>
+/// The live HTTP-carried sessions, by id (the id is a 128-bit random capability: only the client that got it in
+/// welcome can post to or poll its session). Opening a session from an HTTP request is the same for SSE and long polling.
+/// </summary>
+internal sealed partial class HttpSessionRegistry
+{
+    private readonly ConcurrentDictionary<string, HttpSession> _sessions = new(StringComparer.Ordinal);
+    private readonly AuthorityRegistry _authorities;
+    private readonly ConvergeServerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly SessionTracker _tracker;
+    private readonly ILogger<ServerSession> _logger;
+
+    public HttpSessionRegistry(AuthorityRegistry authorities, IOptions<ConvergeServerOptions> options, TimeProvider time, SessionTracker tracker, ILogger<ServerSession> logger)
+    {
+        _authorities = authorities;
+        _options = options.Value;
+        _time = time;
+        _tracker = tracker;
+        _logger = logger;
+    }
+
+    public bool TryGet(string sessionId, [NotNullWhen(true)] out HttpSession? session) => _sessions.TryGetValue(sessionId, out session);
+
+    /// <summary>Reads the hello from the <c>hello</c> query parameter.</summary>
+    /// <exception cref="ProtocolException">It is missing or not a valid hello frame.</exception>
+    public static HelloFrame ReadHello(HttpRequest request)
+    {
+        var text = request.Query["hello"].ToString();
+        if (string.IsNullOrEmpty(text))
+        {
+            throw new ProtocolException(ErrorCodes.MalformedFrame, "The 'hello' query parameter (a JSON hello frame) is required.");
+        }
+
+        return JsonFrameCodec.Instance.Decode(Encoding.UTF8.GetBytes(text)) as HelloFrame
+            ?? throw new ProtocolException(ErrorCodes.UnexpectedFrame, "The 'hello' query parameter must hold a hello frame.");
+    }
+
+    /// <summary>Creates a session and handles its hello (welcome and subscriptions are queued).</summary>
+    /// <exception cref="ProtocolException">The hello is refused (e.g. unsupported version).</exception>
+    public async Task<HttpSession> OpenAsync(HelloFrame hello, string transport, CancellationToken cancellationToken)
+    {
+        var session = new ServerSession(Guid.NewGuid().ToString("N"), _authorities, _options, _logger);
+        var http = new HttpSession(session, transport, _tracker.Track());
+        try
+        {
+            session.StartLivenessCheck(_time);
+            await session.HandleAsync(hello, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await http.EndAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        _sessions[session.SessionId] = http;
+        Log.Opened(_logger, session.SessionId, transport);
+        // However the session ends, it leaves the registry; a long-poll session not collected by a final poll
+        // is ended after one more poll interval.
+        session.Closing.Register(() => _ = ExpireAsync(http));
+        return http;
+    }
+
+    public async ValueTask RemoveAsync(HttpSession session)
+    {
+        _sessions.TryRemove(KeyValuePair.Create(session.Session.SessionId, session));
+        await session.EndAsync().ConfigureAwait(false);
+    }
+
+    private async Task ExpireAsync(HttpSession session)
+    {
+        try
+        {
+            await Task.Delay(_options.LongPollTimeout, _time).ConfigureAwait(false);
+            await RemoveAsync(session).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A background cleanup must never take the process down.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.ExpireFailed(_logger, ex, session.Session.SessionId);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 50, EventName = "HttpSessionOpened", Level = LogLevel.Debug, Message = "Session {SessionId}: opened over {Transport}.")]
+        public static partial void Opened(ILogger logger, string sessionId, string transport);
+
+        [LoggerMessage(EventId = 51, EventName = "HttpSessionExpireFailed", Level = LogLevel.Error, Message = "Session {SessionId}: cleanup failed.")]
+        public static partial void ExpireFailed(ILogger logger, Exception exception, string sessionId);
+    }
+}
