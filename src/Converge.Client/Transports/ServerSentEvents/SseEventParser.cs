@@ -23,7 +23,8 @@ namespace Converge.Client.Transports.ServerSentEvents;
 /// sequence, so finding line ends and colons in the bytes is the same as finding them in the decoded text; and
 /// because an invalid sequence cannot run past an ASCII byte, decoding each field value on its own with U+FFFD
 /// replacement (the spec's "UTF-8 decode") gives exactly the characters that decoding the whole stream would. A
-/// character split across chunks is therefore never decoded until its line is complete.
+/// character split across chunks is therefore never decoded until its line is complete. Invalid UTF-8 is not an
+/// error: it becomes U+FFFD, as the spec's decoder (and every <c>EventSource</c>) does.
 /// </para>
 /// <para>
 /// Bounded: the current line plus the accumulated data buffer may not exceed <see cref="MaxEventBytes"/>; beyond it
@@ -240,13 +241,14 @@ internal sealed class SseEventParser : IDisposable
     }
 
     /// <summary>
-    /// Returns the pooled buffers and ends the stream (see <see cref="EndOfStream"/>). The parser stays usable: it
-    /// rents again if fed.
+    /// Ends the stream (see <see cref="EndOfStream"/>) and returns the pooled buffers. The parser stays usable, with
+    /// its <see cref="LastEventId"/>: it rents again if fed, so disposing early is never a use-after-free.
     /// </summary>
     public void Dispose()
     {
         EndOfStream();
         _eventType.Release();
+        // The ID buffer must keep mirroring LastEventId (ProcessLine compares against it), so refill it after release.
         _lastEventIdBuffer.Release();
         _lastEventIdBuffer.Set(Encoding.UTF8.GetBytes(LastEventId));
     }

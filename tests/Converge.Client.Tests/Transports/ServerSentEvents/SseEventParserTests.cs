@@ -385,6 +385,17 @@ public sealed class SseEventParserTests
     }
 
     [Fact]
+    public void Parser_after_Dispose__discards_the_pending_event_and_stays_usable_with_its_last_event_id()
+    {
+        var parser = new SseEventParser();
+        SseFeed.Text("id: 1\ndata: a\n\nid: 1\nevent: t\ndata: pending", parser);
+
+        parser.Dispose();
+
+        Assert.Equal([Event("b", id: "1"), SseItem.ForLastEventId("2")], SseFeed.Text("\ndata: b\n\nid: 2\n\n", parser));
+    }
+
+    [Fact]
     public void Items__stop_the_parse_so_the_caller_sees_them_one_at_a_time()
     {
         var parser = new SseEventParser();
