@@ -421,6 +421,42 @@ public sealed class SseEventParserTests
         Assert.Equal([Event("😀a"), Comment("k"), SseItem.ForLastEventId("5")], SseFeed.Sequence(chunks));
     }
 
+    [Fact]
+    public void Steady_state_parsing__allocates_only_the_event_and_its_data_string()
+    {
+        var parser = new SseEventParser();
+        var input = "event: update\r\ndata: 0123456789\r\nid: 7\r\n\r\n"u8.ToArray();
+        for (var i = 0; i < 100; i++)
+        {
+            Drain(parser, input);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            Drain(parser, input);
+        }
+
+        var perEvent = (GC.GetAllocatedBytesForCurrentThread() - before) / 1000;
+
+        // SseEvent (~40 bytes) plus a 10-char string (~42 bytes): the type is cached, the unchanged id is not re-decoded,
+        // and lines are parsed in place.
+        Assert.InRange(perEvent, 1, 128);
+
+        static void Drain(SseEventParser parser, byte[] input)
+        {
+            var offset = 0;
+            while (parser.TryParse(input.AsSpan(offset), out var consumed, out var item))
+            {
+                offset += consumed;
+                if (item.Kind != SseItemKind.Event)
+                {
+                    Assert.Fail($"unexpected {item}");
+                }
+            }
+        }
+    }
+
     // ---- Limits ----
 
     [Fact]
