@@ -3,6 +3,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
+using System.Text.Json;
+using Converge.Client;
+using Converge.IntegrationTests.Infrastructure;
 using Converge.Testing.Faults;
 using Microsoft.Extensions.Time.Testing;
 
@@ -342,6 +345,25 @@ public sealed class FaultProxyTests
         using var late = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         var refused = await Assert.ThrowsAsync<SocketException>(() => late.ConnectAsync(proxy.EndPoint).WaitAsync(Timeout));
         Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+    }
+
+    [Fact]
+    public async Task ConvergeClient_through_200ms_latency__gets_its_change_acknowledged_a_round_trip_later()
+    {
+        using var temp = new TempDirectory();
+        await using var server = await TestServer.StartAsync(temp.File("converge.db"));
+        await using var proxy = FaultProxy.Start(new IPEndPoint(IPAddress.Loopback, server.Port));
+        proxy.SetLatency(TimeSpan.FromMilliseconds(200));
+        await using var client = new ConvergeClient(new ConvergeClientOptions { ServerUri = proxy.ToProxyUri(server.SyncUri) });
+        await client.StartAsync().WaitAsync(Timeout);
+        var document = await client.OpenDocumentAsync("doc").WaitAsync(Timeout);
+
+        var clock = Stopwatch.StartNew();
+        var receipt = await document.SetAsync("title", JsonSerializer.SerializeToElement("hello"));
+
+        Assert.Equal(1, await receipt.Acknowledged.WaitAsync(Timeout));
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(400), $"the ack came after {clock.Elapsed.TotalMilliseconds} ms");
+        Assert.Equal(1, proxy.LiveConnections);
     }
 
     private static async Task<Socket> ConnectAsync(FaultProxy proxy)
