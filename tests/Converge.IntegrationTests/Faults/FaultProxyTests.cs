@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -345,6 +346,65 @@ public sealed class FaultProxyTests
         using var late = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         var refused = await Assert.ThrowsAsync<SocketException>(() => late.ConnectAsync(proxy.EndPoint).WaitAsync(Timeout));
         Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+    }
+
+    [Fact]
+    public async Task Faults_on_many_busy_connections_then_dispose__leave_no_unobserved_task_exception()
+    {
+        var unobserved = new ConcurrentQueue<Exception>();
+        void OnUnobserved(object? sender, UnobservedTaskExceptionEventArgs e)
+        {
+            // Other test classes run in parallel in this process: count only what comes from the proxy.
+            if (e.Exception.ToString().Contains("Converge.Testing.Faults", StringComparison.Ordinal))
+            {
+                unobserved.Enqueue(e.Exception);
+            }
+        }
+
+        TaskScheduler.UnobservedTaskException += OnUnobserved;
+        try
+        {
+            await using (var echo = new EchoServer())
+            {
+                var proxy = FaultProxy.Start(echo.EndPoint, new FaultProxyOptions { Seed = 3 });
+                proxy.SetLatency(TimeSpan.FromMilliseconds(5), jitter: TimeSpan.FromMilliseconds(20));
+                proxy.SetBandwidth(200_000, ProxyDirections.ServerToClient);
+                var sockets = new List<Socket>();
+                for (var i = 0; i < 20; i++)
+                {
+                    sockets.Add(await ConnectAsync(proxy));
+                }
+
+                await Task.WhenAll(sockets.Select(s => RoundTripAsync(s, "hello")));
+                proxy.DropAfter(ProxyDirections.ServerToClient, 1_000, everyConnection: true);
+                foreach (var socket in sockets)
+                {
+                    _ = socket.SendAsync(new byte[5_000], SocketFlags.None);
+                }
+
+                proxy.Blackhole();
+                sockets.Add(await ConnectAsync(proxy));
+                proxy.EndBlackhole();
+                proxy.DropConnections();
+                sockets.Add(await ConnectAsync(proxy));
+                await proxy.DisposeAsync();
+
+                Assert.Equal(0, proxy.LiveConnections);
+                foreach (var socket in sockets)
+                {
+                    socket.Dispose();
+                }
+            }
+
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            Assert.Empty(unobserved);
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= OnUnobserved;
+        }
     }
 
     [Fact]
