@@ -41,6 +41,8 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     // Guards _connection together with the document set, so a document opened during a connect is subscribed exactly once.
     private readonly Lock _documentsGate = new();
+    // One HttpClient for the HTTP transports, made on first use (a WebSocket-only client never needs one).
+    private readonly Lazy<HttpClient> _http;
     private ClientConnection? _connection;
     private ConnectionStatus _status = ConnectionStatus.Initial;
     private CancellationTokenSource? _running;
@@ -69,6 +71,11 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<ConvergeClient>();
         ClientId = options.ClientId ?? Guid.NewGuid().ToString("N");
+        _http = new Lazy<HttpClient>(() => new HttpClient(options.HttpMessageHandlerFactory?.Invoke() ?? new HttpClientHandler(), disposeHandler: true)
+        {
+            // Long polls and event streams outlive any fixed timeout; the handshake timeout and heartbeats bound them instead.
+            Timeout = Timeout.InfiniteTimeSpan,
+        });
     }
 
     /// <summary>Raised on every change of <see cref="Status"/>, in order.</summary>
@@ -213,17 +220,21 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
         _disposed = true;
         await StopAsync().ConfigureAwait(false);
         _lifecycle.Dispose();
+        if (_http.IsValueCreated)
+        {
+            _http.Value.Dispose();
+        }
     }
 
     bool IFrameSink.TrySend(Frame frame) => _connection?.Outbound.Writer.TryWrite(frame) ?? false;
 
-#pragma warning disable CA1859 // The SSE and long-polling transports join this switch.
     private ITransport CreateTransport(TransportKind kind) => kind switch
     {
         TransportKind.WebSocket => new WebSocketTransport(JsonFrameCodec.Instance, _options.MaxFrameBytes, _options.EnableCompression, _time),
-        _ => throw new ConvergeConnectionException(new ConnectionFailure(FailureKind.Fatal, $"The {kind} transport is not available yet.")),
+        TransportKind.ServerSentEvents => new ServerSentEventsTransport(_http.Value, _options.MaxFrameBytes, _time),
+        TransportKind.LongPolling => new LongPollingTransport(_http.Value, _options.MaxFrameBytes, _time),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown transport."),
     };
-#pragma warning restore CA1859
 
     // The connection loop: connect (with fallback), run until the connection ends, classify why, ask the policy,
     // wait (interruptibly), repeat. Only this loop sets Connecting/Connected/Reconnecting.
@@ -246,7 +257,7 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
                 connection = await ConnectAsync(refreshToken, stopping).ConfigureAwait(false);
                 var connectedAt = _time.GetUtcNow();
                 _firstConnected.TrySetResult();
-                failure = await connection.Completion.ConfigureAwait(false);
+                failure = await RunUntilLostAsync(connection, stopping).ConfigureAwait(false);
                 if (_time.GetUtcNow() - connectedAt >= _options.HealthyConnectionTime)
                 {
                     attempt = 0;
@@ -303,6 +314,53 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
         _firstConnected.TrySetCanceled(stopping);
     }
 
+    // Waits for the connection to end; while it is a fallback, tries the preferred transports every
+    // UpgradeProbeInterval and moves to the first that connects (the old connection then closes cleanly).
+    private async Task<ConnectionFailure> RunUntilLostAsync(ClientConnection connection, CancellationToken stopping)
+    {
+        while (true)
+        {
+            var better = _options.Transports.TakeWhile(kind => kind != connection.Kind).ToArray();
+            if (better.Length == 0)
+            {
+                return await connection.Completion.ConfigureAwait(false);
+            }
+
+            using var probe = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            var probeDue = Task.Delay(_options.UpgradeProbeInterval, _time, probe.Token);
+            if (await Task.WhenAny(connection.Completion, probeDue).ConfigureAwait(false) == connection.Completion)
+            {
+                await probe.CancelAsync().ConfigureAwait(false);
+                return await connection.Completion.ConfigureAwait(false);
+            }
+
+            if (stopping.IsCancellationRequested)
+            {
+                return await connection.Completion.ConfigureAwait(false);
+            }
+
+            foreach (var kind in better)
+            {
+                try
+                {
+                    var upgraded = await ConnectWithAsync(kind, refreshToken: false, stopping).ConfigureAwait(false);
+                    Log.Upgraded(_logger, connection.Transport.Name, upgraded.Transport.Name);
+                    connection.RequestClose(ConvergeCloseCode.Normal, $"Moved to {upgraded.Transport.Name}.", CloseTimeout);
+                    connection = upgraded;
+                    break;
+                }
+                catch (ConvergeConnectionException ex)
+                {
+                    Log.TransportFailed(_logger, kind, ex.Failure.Kind, ex.Message);
+                    if (connection.Completion.IsCompleted)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
     // The backoff wait, cut short by NotifyNetworkAvailable or by stopping.
     private async Task WaitAsync(TimeSpan delay, CancellationToken stopping)
     {
@@ -347,20 +405,14 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
         using var handshake = new CancellationTokenSource(_options.HandshakeTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(handshake.Token, stopping);
         var transport = _transportFactory(kind);
-        var connection = new ClientConnection(transport, _time);
+        var connection = new ClientConnection(transport, kind, _time);
         try
         {
             var token = _options.AccessTokenProvider is { } provider
                 ? await provider(new AccessTokenRequest(refreshToken), linked.Token).ConfigureAwait(false)
                 : null;
-            HelloFrame hello;
-            lock (_documentsGate)
-            {
-                var subscriptions = _documents.Values.Select(static d => d.BeginSubscription()).ToArray();
-                hello = new HelloFrame(ConvergeProtocol.Version, ClientId, token, subscriptions.Length > 0 ? subscriptions : null);
-                _connection = connection;
-            }
-
+            var subscriptions = _documents.Values.Select(static d => d.Cursor()).ToArray();
+            var hello = new HelloFrame(ConvergeProtocol.Version, ClientId, token, subscriptions.Length > 0 ? subscriptions : null);
             await transport.ConnectAsync(_serverUri, hello, token, linked.Token).ConfigureAwait(false);
             connection.SendLoop = SendLoopAsync(connection);
             connection.ReceiveLoop = ReceiveLoopAsync(connection);
@@ -374,6 +426,24 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
 
             connection.StartHeartbeat(_options.Heartbeat, TimeSpan.FromMilliseconds(welcome.HeartbeatIntervalMs), _time);
             Log.Connected(_logger, transport.Name, welcome.SessionId);
+            var inHello = subscriptions.Select(static s => s.DocumentId).ToHashSet(StringComparer.Ordinal);
+            lock (_documentsGate)
+            {
+                // Only a welcomed connection becomes current: a failed attempt (or upgrade probe) never detaches a
+                // working one. Everything pending goes out again here: after an upgrade, acks still owed on the old
+                // connection may never come, and a repeated change is only acknowledged again, never applied twice.
+                _connection = connection;
+                foreach (var document in _documents.Values)
+                {
+                    document.MoveToNewConnection();
+                    if (!inHello.Contains(document.Id))
+                    {
+                        var subscription = document.Cursor();
+                        connection.Outbound.Writer.TryWrite(new SubscribeFrame(subscription.DocumentId, subscription.Since));
+                    }
+                }
+            }
+
             foreach (var document in _documents.Values)
             {
                 // Bounded frames: hours of offline edits must not become one frame over the server's size limit.
@@ -565,6 +635,9 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
 
         [LoggerMessage(EventId = 207, EventName = "ClientConnectFailed", Level = LogLevel.Error, Message = "Connecting failed unexpectedly.")]
         public static partial void ConnectFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 209, EventName = "ClientTransportUpgraded", Level = LogLevel.Information, Message = "Moved from {From} to the preferred {To}.")]
+        public static partial void Upgraded(ILogger logger, string from, string to);
 
         [LoggerMessage(EventId = 208, EventName = "ClientStatusHandlerFailed", Level = LogLevel.Error, Message = "A StatusChanged handler threw.")]
         public static partial void HandlerFailed(ILogger logger, Exception exception);

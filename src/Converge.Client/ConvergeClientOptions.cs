@@ -25,6 +25,12 @@ public sealed class ConvergeClientOptions
     /// </summary>
     public Func<AccessTokenRequest, CancellationToken, ValueTask<string?>>? AccessTokenProvider { get; set; }
 
+    /// <summary>
+    /// Makes the handler for the HTTP transports' <see cref="HttpClient"/> (proxies, certificates, a test server).
+    /// Default: a plain <see cref="HttpClientHandler"/>.
+    /// </summary>
+    public Func<HttpMessageHandler>? HttpMessageHandlerFactory { get; set; }
+
     /// <summary>The transports to try, in order of preference. Default WebSocket, then SSE, then long polling.</summary>
     public IList<TransportKind> Transports { get; } = [TransportKind.WebSocket, TransportKind.ServerSentEvents, TransportKind.LongPolling];
 

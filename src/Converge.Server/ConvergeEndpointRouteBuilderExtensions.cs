@@ -45,6 +45,7 @@ public static class ConvergeEndpointRouteBuilderExtensions
         group.MapGet("/poll", polling.OpenAsync).WithDisplayName($"Converge long polling {pattern}/poll");
         group.MapGet("/poll/{session}", (HttpContext context, string session) => polling.PollAsync(context, session));
         group.MapPost("/poll/{session}", (HttpContext context, string session) => uplink.HandleAsync(context, session));
+        group.MapDelete("/poll/{session}", (HttpContext context, string session) => polling.EndAsync(context, session));
         return group;
     }
 }

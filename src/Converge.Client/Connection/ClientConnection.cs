@@ -19,13 +19,16 @@ internal sealed class ClientConnection : IDisposable
     private ConnectionFailure? _localFailure;
     private HeartbeatMonitor? _heartbeat;
 
-    public ClientConnection(ITransport transport, TimeProvider time)
+    public ClientConnection(ITransport transport, TransportKind kind, TimeProvider time)
     {
         Transport = transport;
+        Kind = kind;
         Lifetime = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
     }
 
     public ITransport Transport { get; }
+
+    public TransportKind Kind { get; }
 
     /// <summary>Frames to send, in order. Unbounded because it only holds this connection's share of the
     /// outbox (pending changes are kept by their documents regardless), and senders must never block the UI.</summary>

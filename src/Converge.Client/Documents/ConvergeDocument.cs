@@ -159,6 +159,26 @@ public sealed partial class ConvergeDocument
         }
     }
 
+    /// <summary>The document now runs on a new connection: resend everything pending there (the server answers
+    /// repeats with their original ack, never applying them twice).</summary>
+    internal void MoveToNewConnection()
+    {
+        lock (_gate)
+        {
+            _live = true;
+            _pending.ForEach(static p => p.Sent = false);
+        }
+    }
+
+    /// <summary>Where to resume from: the cursor, without changing any state.</summary>
+    internal Subscription Cursor()
+    {
+        lock (_gate)
+        {
+            return new Subscription(Id, _sequence);
+        }
+    }
+
     /// <summary>Pending changes not yet sent on this connection, marked as sent.</summary>
     internal IReadOnlyList<ClientChange> TakeUnsent()
     {

@@ -76,6 +76,18 @@ internal sealed partial class LongPollingEndpoint(HttpSessionRegistry sessions, 
         }
     }
 
+    /// <summary><c>DELETE {pattern}/poll/{session}</c>: the client is leaving; end the session now rather than at its timeout.</summary>
+    public async Task EndAsync(HttpContext context, string sessionId)
+    {
+        if (sessions.TryGet(sessionId, out var http))
+        {
+            http.Session.Close(ConvergeCloseCode.Normal, "The client ended the session.");
+            await sessions.RemoveAsync(http).ConfigureAwait(false);
+        }
+
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
     // Must hold http.Gate.
     private async Task RespondAsync(HttpContext context, HttpSession http, long since)
     {
