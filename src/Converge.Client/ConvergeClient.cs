@@ -375,11 +375,14 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
         }
     }
 
-    // One attempt across the transports in order of preference: a transport that cannot connect (blocked upgrade,
-    // refused endpoint) yields to the next. Failures that no transport can fix end the attempt at once.
+    // One attempt across the transports in order of preference: a transport that cannot connect (a proxy that answers
+    // the WebSocket upgrade with 403, a refused or buffered event stream) yields to the next. Failures that concern the
+    // server or the credentials rather than the path (401, 429/503, DNS) end the attempt at once. When every transport
+    // fails, a retryable failure wins over a final one: one transport blocked by a proxy and the server briefly down
+    // must mean "retry", not "give up".
     private async Task<ClientConnection> ConnectAsync(bool refreshToken, CancellationToken stopping)
     {
-        ConvergeConnectionException? first = null;
+        var failures = new List<ConvergeConnectionException>();
         foreach (var kind in _options.Transports)
         {
             try
@@ -389,15 +392,15 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
             catch (ConvergeConnectionException ex) when (!stopping.IsCancellationRequested)
             {
                 Log.TransportFailed(_logger, kind, ex.Failure.Kind, ex.Message);
-                first ??= ex;
-                if (ex.Failure.Kind is FailureKind.Unauthorized or FailureKind.RateLimited or FailureKind.DnsFailure or FailureKind.Forbidden)
+                failures.Add(ex);
+                if (ex.Failure.Kind is FailureKind.Unauthorized or FailureKind.RateLimited or FailureKind.DnsFailure)
                 {
                     throw;
                 }
             }
         }
 
-        throw first!;
+        throw failures.FirstOrDefault(static f => f.Failure.IsRetryable) ?? failures[0];
     }
 
     private async Task<ClientConnection> ConnectWithAsync(TransportKind kind, bool refreshToken, CancellationToken stopping)
