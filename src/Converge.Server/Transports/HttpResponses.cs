@@ -20,6 +20,7 @@ internal static class HttpResponses
         ErrorCodes.FrameTooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorCodes.Unauthorized => StatusCodes.Status401Unauthorized,
         ErrorCodes.Forbidden => StatusCodes.Status403Forbidden,
+        ErrorCodes.ShuttingDown => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status400BadRequest,
     };
 

@@ -7,6 +7,7 @@ using Converge.Protocol.Frames;
 using Converge.Server.Authority;
 using Converge.Server.Sessions;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -25,13 +26,30 @@ internal sealed partial class HttpSessionRegistry
     private readonly SessionTracker _tracker;
     private readonly ILogger<ServerSession> _logger;
 
-    public HttpSessionRegistry(AuthorityRegistry authorities, IOptions<ConvergeServerOptions> options, TimeProvider time, SessionTracker tracker, ILogger<ServerSession> logger)
+    private readonly CancellationToken _stopping;
+
+    public HttpSessionRegistry(
+        AuthorityRegistry authorities,
+        IOptions<ConvergeServerOptions> options,
+        TimeProvider time,
+        SessionTracker tracker,
+        IHostApplicationLifetime lifetime,
+        ILogger<ServerSession> logger)
     {
         _authorities = authorities;
         _options = options.Value;
         _time = time;
         _tracker = tracker;
         _logger = logger;
+        _stopping = lifetime.ApplicationStopping;
+        // A held long poll or an open event stream would otherwise hold up shutdown for the host's whole timeout.
+        _stopping.Register(() =>
+        {
+            foreach (var http in _sessions.Values)
+            {
+                http.Session.Fail(ErrorCodes.ShuttingDown, "The server is shutting down; reconnect and resume.");
+            }
+        });
     }
 
     public bool TryGet(string sessionId, [NotNullWhen(true)] out HttpSession? session) => _sessions.TryGetValue(sessionId, out session);
@@ -54,6 +72,11 @@ internal sealed partial class HttpSessionRegistry
     /// <exception cref="ProtocolException">The hello is refused (e.g. unsupported version).</exception>
     public async Task<HttpSession> OpenAsync(HelloFrame hello, string transport, CancellationToken cancellationToken)
     {
+        if (_stopping.IsCancellationRequested)
+        {
+            throw new ProtocolException(ErrorCodes.ShuttingDown, "The server is shutting down; retry shortly.");
+        }
+
         var session = new ServerSession(Guid.NewGuid().ToString("N"), _authorities, _options, _logger);
         var http = new HttpSession(session, transport, _tracker.Track());
         try

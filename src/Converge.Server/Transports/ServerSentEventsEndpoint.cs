@@ -28,6 +28,7 @@ internal sealed partial class ServerSentEventsEndpoint(HttpSessionRegistry sessi
             var hello = HttpSessionRegistry.ReadHello(context.Request);
             if (ResumeCursor.TryParse(context.Request.Headers["Last-Event-ID"].ToString()) is { } resume)
             {
+                Log.Resuming(logger, resume.Cursors.Count);
                 hello = Resume(hello, resume);
             }
 
@@ -156,6 +157,9 @@ internal sealed partial class ServerSentEventsEndpoint(HttpSessionRegistry sessi
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 71, EventName = "SseResuming", Level = LogLevel.Information, Message = "SSE stream resuming from Last-Event-ID for {Documents} document(s).")]
+        public static partial void Resuming(ILogger logger, int documents);
+
         [LoggerMessage(EventId = 70, EventName = "SseRefused", Level = LogLevel.Warning, Message = "SSE connection refused ({ErrorCode}): {Detail}")]
         public static partial void Refused(ILogger logger, string errorCode, string detail);
     }

@@ -48,7 +48,7 @@ internal sealed class TestServer : IAsyncDisposable
     }
 
     public static async Task<TestServer> StartAsync(string databasePath, Action<ConvergeServerOptions>? configure = null,
-        TimeProvider? time = null, int port = 0)
+        TimeProvider? time = null, int port = 0, Action<WebApplication>? configureApp = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
@@ -68,6 +68,7 @@ internal sealed class TestServer : IAsyncDisposable
         });
         var app = builder.Build();
         app.MapConverge("/sync");
+        configureApp?.Invoke(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new TestServer(app, new Uri(address).Port, logs);
