@@ -1,4 +1,5 @@
-// The Converge demo host: the sync endpoint on embedded SQLite (./data). The board UI joins it in a later issue.
+// The Converge demo host: the sync endpoint on embedded SQLite (./data) and the board, a Blazor WebAssembly app
+// that runs Converge.Client in the browser.
 var builder = WebApplication.CreateBuilder(args);
 
 // Loopback by default; --urls or ASPNETCORE_URLS override it.
@@ -7,11 +8,14 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
     builder.WebHost.UseUrls("http://127.0.0.1:5000");
 }
 
+// Serve the board's files from the build output too, not only after publish (CreateBuilder does this in Development only).
+builder.WebHost.UseStaticWebAssets();
 builder.Services.AddConverge(options =>
     options.DatabasePath = builder.Configuration["Converge:DatabasePath"] ?? Path.Combine("data", "converge.db"));
 
 var app = builder.Build();
-app.MapGet("/", () => Results.Text(
-    "Converge server is running. Sync endpoint: ws://<host>/sync (WebSocket, protocol v1). See README.md.", "text/plain"));
+// MapStaticAssets serves the board's files, including the fingerprinted framework files its import map names.
+app.MapStaticAssets();
 app.MapConverge("/sync");
+app.MapFallbackToFile("index.html");
 app.Run();

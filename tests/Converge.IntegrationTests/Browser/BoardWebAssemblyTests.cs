@@ -1,0 +1,40 @@
+using System.Net;
+using System.Text.Json;
+using Converge.IntegrationTests.Infrastructure;
+using Converge.Testing.Faults;
+
+namespace Converge.IntegrationTests.Browser;
+
+/// <summary>Converge.Client inside Blazor WebAssembly, in Chromium: ClientWebSocket in the browser, and SSE when WebSocket is blocked.</summary>
+public sealed class BoardWebAssemblyTests
+{
+    [Fact]
+    public async Task Two_browser_contexts_on_the_board__see_each_others_edits_over_websocket_within_a_second()
+    {
+        using var temp = new TempDirectory();
+        await using var host = await BoardHost.StartAsync(temp.File("board.db"));
+        await using var browser = BrowserProcess.Start("board-sync.mjs", host.Address.ToString().TrimEnd('/'), BrowserProcess.ArtifactPath("board-websocket"));
+
+        using var result = JsonDocument.Parse(await browser.ReadLineAsync(TimeSpan.FromSeconds(150)));
+        var root = result.RootElement;
+        Assert.Equal("websocket", root.GetProperty("transportA").GetString());
+        Assert.Equal("websocket", root.GetProperty("transportB").GetString());
+        Assert.InRange(root.GetProperty("latencyMs").GetInt64(), 0, 1000);
+    }
+
+    [Fact]
+    public async Task With_websocket_blocked_by_a_proxy__the_board_in_the_browser_falls_back_to_sse()
+    {
+        using var temp = new TempDirectory();
+        await using var host = await BoardHost.StartAsync(temp.File("board.db"));
+        await using var proxy = FaultProxy.Start(new IPEndPoint(IPAddress.Loopback, host.Port));
+        proxy.BlockWebSocketUpgrades(403);
+        await using var browser = BrowserProcess.Start("board-sync.mjs", $"http://127.0.0.1:{proxy.Port}", BrowserProcess.ArtifactPath("board-sse"));
+
+        using var result = JsonDocument.Parse(await browser.ReadLineAsync(TimeSpan.FromSeconds(150)));
+        var root = result.RootElement;
+        Assert.Equal("sse", root.GetProperty("transportA").GetString());
+        Assert.Equal("sse", root.GetProperty("transportB").GetString());
+        Assert.InRange(root.GetProperty("latencyMs").GetInt64(), 0, 1000);
+    }
+}
