@@ -167,6 +167,31 @@ public sealed class BadInputTests : IAsyncLifetime
 public sealed class HelloTimeoutTests
 {
     [Fact]
+    public async Task A_client_that_goes_silent__is_dropped_with_4408_once_the_client_timeout_passes()
+    {
+        using var temp = new TempDirectory();
+        var time = new FakeTimeProvider();
+        await using var server = await TestServer.StartAsync(temp.File("converge.db"), options => options.ClientTimeout = TimeSpan.FromSeconds(45), time);
+        await using var socket = await RawSocket.ConnectAsync(server);
+        await socket.HelloAsync();
+        await socket.ReceiveAsync<WelcomeFrame>();
+        var closed = socket.ReceiveUntilClosedAsync();
+
+        // The liveness check runs every third of the timeout: silent for 45 s is tolerated, past it is not.
+        for (var i = 0; i < 3; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(15));
+        }
+
+        Assert.False(closed.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(15));
+        var frames = await closed;
+        Assert.Equal(ErrorCodes.Timeout, Assert.IsType<ErrorFrame>(Assert.Single(frames)).Code);
+        Assert.Equal(4408, (int?)socket.CloseStatus);
+        await server.UntilActiveSessionsAsync(0);
+    }
+
+    [Fact]
     public async Task A_connection_that_never_says_hello__is_closed_with_4408_when_the_timeout_passes()
     {
         using var temp = new TempDirectory();

@@ -3,6 +3,7 @@ using Converge.Client.Reconnection;
 using Converge.Client.Transports;
 using Converge.IntegrationTests.Infrastructure;
 using Converge.Testing.Faults;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Converge.IntegrationTests.Transports;
 
@@ -11,6 +12,8 @@ public sealed class FailureClassTests : IAsyncLifetime
 {
     private readonly TempDirectory _temp = new();
     private readonly List<AccessTokenRequest> _tokenRequests = [];
+    // The client's clock: every wait (Retry-After, backoff) is advanced by the test, never slept through.
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private TestServer _server = null!;
     private FaultProxy _proxy = null!;
 
@@ -30,6 +33,7 @@ public sealed class FailureClassTests : IAsyncLifetime
     private ConvergeClient Client(Action<ConvergeClientOptions>? configure = null) =>
         TestClients.Create(_proxy.ToProxyUri(_server.SyncUri), options =>
         {
+            options.TimeProvider = _time;
             options.AccessTokenProvider = (request, _) =>
             {
                 lock (_tokenRequests)
@@ -80,6 +84,9 @@ public sealed class FailureClassTests : IAsyncLifetime
         Assert.Equal(FailureKind.RateLimited, waiting.LastFailure?.Kind);
         Assert.Equal(TimeSpan.FromSeconds(1), waiting.RetryDelay);
         _proxy.Restore();
+        _time.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.Equal(1, _proxy.AcceptedConnections);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
         await start;
         Assert.Equal(ConnectionState.Connected, client.State);
     }
@@ -87,15 +94,16 @@ public sealed class FailureClassTests : IAsyncLifetime
     [Fact]
     public async Task Http_503_with_retry_after_as_a_date__waits_until_that_date()
     {
-        var until = DateTimeOffset.UtcNow.AddSeconds(3);
+        var until = _time.GetUtcNow().AddSeconds(3);
         _proxy.BlockWebSocketUpgrades(new HttpRejection(503) { Headers = new Dictionary<string, string> { ["Retry-After"] = until.ToString("r") } });
         await using var client = Client();
         var start = client.StartAsync();
 
         var waiting = await client.UntilStatusAsync(s => s.State == ConnectionState.Reconnecting, "service unavailable");
         Assert.Equal(FailureKind.RateLimited, waiting.LastFailure?.Kind);
-        Assert.InRange(waiting.RetryDelay!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3));
+        Assert.InRange(waiting.RetryDelay!.Value, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3));
         _proxy.Restore();
+        _time.Advance(waiting.RetryDelay.Value);
         await start;
     }
 
@@ -116,10 +124,16 @@ public sealed class FailureClassTests : IAsyncLifetime
             }
         };
         var start = client.StartAsync();
+        for (var attempt = 1; attempt < 4; attempt++)
+        {
+            var status = await client.UntilStatusAsync(s => s.State == ConnectionState.Reconnecting && s.Attempt == attempt, $"attempt {attempt}");
+            _time.Advance(status.RetryDelay!.Value);
+        }
 
-        await client.UntilStatusAsync(s => s.State == ConnectionState.Reconnecting && s.Attempt == 4, "four attempts");
-        Assert.Equal(FailureKind.ServerError, client.Status.LastFailure?.Kind);
+        var fourth = await client.UntilStatusAsync(s => s.State == ConnectionState.Reconnecting && s.Attempt == 4, "four attempts");
+        Assert.Equal(FailureKind.ServerError, fourth.LastFailure?.Kind);
         _proxy.Restore();
+        _time.Advance(fourth.RetryDelay!.Value);
         await start;
         lock (delays)
         {
