@@ -36,6 +36,7 @@ public static class ConvergeServiceCollectionExtensions
             provider.GetRequiredService<IOptions<ConvergeServerOptions>>().Value.DatabasePath,
             provider.GetRequiredService<ILogger<SqliteChangeStore>>()));
         services.TryAddSingleton<AuthorityRegistry>();
+        services.TryAddSingleton<Converge.Server.Security.IDocumentAuthorizer, Converge.Server.Security.AllowAllDocumentAuthorizer>();
         services.TryAddSingleton<WebSocketEndpoint>();
         services.TryAddSingleton<Converge.Server.Sessions.SessionTracker>();
         services.TryAddSingleton<HttpSessionRegistry>();

@@ -1,7 +1,9 @@
+using System.Security.Claims;
 using System.Threading.Channels;
 using Converge.Protocol;
 using Converge.Protocol.Frames;
 using Converge.Server.Authority;
+using Converge.Server.Security;
 using Microsoft.Extensions.Logging;
 
 namespace Converge.Server.Sessions;
@@ -27,9 +29,13 @@ internal sealed partial class ServerSession
     private long _lastSeenTicks;
     private ITimer? _liveness;
 
-    public ServerSession(string sessionId, AuthorityRegistry authorities, ConvergeServerOptions options, ILogger logger)
+    private readonly IDocumentAuthorizer _authorizer;
+
+    public ServerSession(string sessionId, ClaimsPrincipal user, AuthorityRegistry authorities, IDocumentAuthorizer authorizer, ConvergeServerOptions options, ILogger logger)
     {
         SessionId = sessionId;
+        User = user;
+        _authorizer = authorizer;
         _authorities = authorities;
         _options = options;
         _logger = logger;
@@ -42,6 +48,9 @@ internal sealed partial class ServerSession
     }
 
     public string SessionId { get; }
+
+    /// <summary>Who opened the session (anonymous when the endpoint does not require authentication).</summary>
+    public ClaimsPrincipal User { get; }
 
     /// <summary>Set by hello; null until then.</summary>
     public string? ClientId { get; private set; }
@@ -212,6 +221,21 @@ internal sealed partial class ServerSession
             return;
         }
 
+        // Checked before the authority hears of it: no snapshot, replay or live change of a document the user may not
+        // read is ever queued for this session.
+        var access = await _authorizer.GetAccessAsync(User, documentId, cancellationToken).ConfigureAwait(false);
+        if (!access.HasFlag(DocumentAccess.Read))
+        {
+            Log.Forbidden(_logger, SessionId, documentId, "read");
+            if (_subscriptions.Remove(documentId) && _authorities.TryGet(documentId, out var authority))
+            {
+                await authority.UnsubscribeAsync(this, cancellationToken).ConfigureAwait(false);
+            }
+
+            TryEnqueue(new ErrorFrame(ErrorCodes.Forbidden, $"You may not read '{documentId}'.", DocumentId: documentId));
+            return;
+        }
+
         _subscriptions.Add(documentId);
         await _authorities.Get(documentId).SubscribeAsync(this, since, cancellationToken).ConfigureAwait(false);
     }
@@ -230,6 +254,18 @@ internal sealed partial class ServerSession
             return;
         }
 
+        var access = await _authorizer.GetAccessAsync(User, push.DocumentId, cancellationToken).ConfigureAwait(false);
+        if (!access.HasFlag(DocumentAccess.Write))
+        {
+            Log.Forbidden(_logger, SessionId, push.DocumentId, "write");
+            foreach (var change in push.Changes)
+            {
+                TryEnqueue(new RejectFrame(push.DocumentId, change.ClientSeq, ErrorCodes.Forbidden, $"You may not write to '{push.DocumentId}'."));
+            }
+
+            return;
+        }
+
         await _authorities.Get(push.DocumentId).PushAsync(this, push, cancellationToken).ConfigureAwait(false);
     }
 
@@ -237,6 +273,9 @@ internal sealed partial class ServerSession
     {
         [LoggerMessage(EventId = 10, EventName = "SessionHello", Level = LogLevel.Debug, Message = "Session {SessionId}: hello from client {ClientId} with {Subscriptions} subscription(s).")]
         public static partial void Hello(ILogger logger, string sessionId, string clientId, int subscriptions);
+
+        [LoggerMessage(EventId = 13, EventName = "SessionForbidden", Level = LogLevel.Warning, Message = "Session {SessionId}: {Access} access to {DocumentId} refused.")]
+        public static partial void Forbidden(ILogger logger, string sessionId, string documentId, string access);
 
         [LoggerMessage(EventId = 12, EventName = "SessionSilent", Level = LogLevel.Information, Message = "Session {SessionId}: nothing heard for {Timeout}; dropping it as dead.")]
         public static partial void Silent(ILogger logger, string sessionId, TimeSpan timeout);

@@ -4,7 +4,9 @@ using System.Text;
 using Converge.Protocol;
 using Converge.Protocol.Codecs;
 using Converge.Protocol.Frames;
+using System.Security.Claims;
 using Converge.Server.Authority;
+using Converge.Server.Security;
 using Converge.Server.Sessions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
@@ -27,6 +29,7 @@ internal sealed partial class HttpSessionRegistry
     private readonly ILogger<ServerSession> _logger;
 
     private readonly CancellationToken _stopping;
+    private readonly IDocumentAuthorizer _authorizer;
 
     public HttpSessionRegistry(
         AuthorityRegistry authorities,
@@ -34,8 +37,10 @@ internal sealed partial class HttpSessionRegistry
         TimeProvider time,
         SessionTracker tracker,
         IHostApplicationLifetime lifetime,
+        IDocumentAuthorizer authorizer,
         ILogger<ServerSession> logger)
     {
+        _authorizer = authorizer;
         _authorities = authorities;
         _options = options.Value;
         _time = time;
@@ -54,6 +59,24 @@ internal sealed partial class HttpSessionRegistry
 
     public bool TryGet(string sessionId, [NotNullWhen(true)] out HttpSession? session) => _sessions.TryGetValue(sessionId, out session);
 
+    /// <summary>
+    /// A session id is a capability, but when the session belongs to an authenticated user only that user's requests
+    /// may use it: a leaked id alone is not enough.
+    /// </summary>
+    public static bool BelongsTo(HttpSession session, ClaimsPrincipal requester)
+    {
+        var owner = session.Session.User;
+        if (owner.Identity?.IsAuthenticated != true)
+        {
+            return true;
+        }
+
+        return requester.Identity?.IsAuthenticated == true
+            && string.Equals(Identify(owner), Identify(requester), StringComparison.Ordinal);
+
+        static string? Identify(ClaimsPrincipal user) => user.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? user.Identity?.Name;
+    }
+
     /// <summary>Reads the hello from the <c>hello</c> query parameter.</summary>
     /// <exception cref="ProtocolException">It is missing or not a valid hello frame.</exception>
     public static HelloFrame ReadHello(HttpRequest request)
@@ -70,14 +93,14 @@ internal sealed partial class HttpSessionRegistry
 
     /// <summary>Creates a session and handles its hello (welcome and subscriptions are queued).</summary>
     /// <exception cref="ProtocolException">The hello is refused (e.g. unsupported version).</exception>
-    public async Task<HttpSession> OpenAsync(HelloFrame hello, string transport, CancellationToken cancellationToken)
+    public async Task<HttpSession> OpenAsync(HelloFrame hello, ClaimsPrincipal user, string transport, CancellationToken cancellationToken)
     {
         if (_stopping.IsCancellationRequested)
         {
             throw new ProtocolException(ErrorCodes.ShuttingDown, "The server is shutting down; retry shortly.");
         }
 
-        var session = new ServerSession(Guid.NewGuid().ToString("N"), _authorities, _options, _logger);
+        var session = new ServerSession(Guid.NewGuid().ToString("N"), user, _authorities, _authorizer, _options, _logger);
         var http = new HttpSession(session, transport, _tracker.Track());
         try
         {

@@ -13,7 +13,7 @@ internal sealed partial class HttpUplink(HttpSessionRegistry sessions, ConvergeS
 {
     public async Task HandleAsync(HttpContext context, string sessionId)
     {
-        if (!sessions.TryGet(sessionId, out var http) || http.Session.CloseReason is not null)
+        if (!sessions.TryGet(sessionId, out var http) || http.Session.CloseReason is not null || !HttpSessionRegistry.BelongsTo(http, context.User))
         {
             await HttpResponses.ErrorAsync(context, StatusCodes.Status404NotFound, "unknown_session",
                 "No such session (it ended or expired); open a new one with your cursors.").ConfigureAwait(false);

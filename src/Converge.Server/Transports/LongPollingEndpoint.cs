@@ -22,7 +22,7 @@ internal sealed partial class LongPollingEndpoint(HttpSessionRegistry sessions, 
         HttpSession http;
         try
         {
-            http = await sessions.OpenAsync(HttpSessionRegistry.ReadHello(context.Request), "longpolling", context.RequestAborted).ConfigureAwait(false);
+            http = await sessions.OpenAsync(HttpSessionRegistry.ReadHello(context.Request), context.User, "longpolling", context.RequestAborted).ConfigureAwait(false);
         }
         catch (ProtocolException ex)
         {
@@ -44,7 +44,7 @@ internal sealed partial class LongPollingEndpoint(HttpSessionRegistry sessions, 
 
     public async Task PollAsync(HttpContext context, string sessionId)
     {
-        if (!sessions.TryGet(sessionId, out var http))
+        if (!sessions.TryGet(sessionId, out var http) || !HttpSessionRegistry.BelongsTo(http, context.User))
         {
             await HttpResponses.ErrorAsync(context, StatusCodes.Status404NotFound, "unknown_session",
                 "No such session (it ended or expired); open a new one with your cursors.").ConfigureAwait(false);
@@ -79,7 +79,7 @@ internal sealed partial class LongPollingEndpoint(HttpSessionRegistry sessions, 
     /// <summary><c>DELETE {pattern}/poll/{session}</c>: the client is leaving; end the session now rather than at its timeout.</summary>
     public async Task EndAsync(HttpContext context, string sessionId)
     {
-        if (sessions.TryGet(sessionId, out var http))
+        if (sessions.TryGet(sessionId, out var http) && HttpSessionRegistry.BelongsTo(http, context.User))
         {
             http.Session.Close(ConvergeCloseCode.Normal, "The client ended the session.");
             await sessions.RemoveAsync(http).ConfigureAwait(false);

@@ -32,7 +32,7 @@ internal sealed partial class ServerSentEventsEndpoint(HttpSessionRegistry sessi
                 hello = Resume(hello, resume);
             }
 
-            http = await sessions.OpenAsync(hello, "sse", context.RequestAborted).ConfigureAwait(false);
+            http = await sessions.OpenAsync(hello, context.User, "sse", context.RequestAborted).ConfigureAwait(false);
         }
         catch (ProtocolException ex)
         {

@@ -1,6 +1,7 @@
 using Converge.Protocol;
 using Converge.Protocol.Codecs;
 using Converge.Server.Authority;
+using Converge.Server.Security;
 using Converge.Server.Sessions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
@@ -17,6 +18,7 @@ internal sealed partial class WebSocketEndpoint
     private readonly TimeProvider _time;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly SessionTracker _tracker;
+    private readonly IDocumentAuthorizer _authorizer;
     private readonly ILogger<WebSocketEndpoint> _logger;
     private readonly ILogger<ServerSession> _sessionLogger;
 
@@ -26,6 +28,7 @@ internal sealed partial class WebSocketEndpoint
         TimeProvider time,
         IHostApplicationLifetime lifetime,
         SessionTracker tracker,
+        IDocumentAuthorizer authorizer,
         ILogger<WebSocketEndpoint> logger,
         ILogger<ServerSession> sessionLogger)
     {
@@ -34,6 +37,7 @@ internal sealed partial class WebSocketEndpoint
         _time = time;
         _lifetime = lifetime;
         _tracker = tracker;
+        _authorizer = authorizer;
         _logger = logger;
         _sessionLogger = sessionLogger;
     }
@@ -59,7 +63,7 @@ internal sealed partial class WebSocketEndpoint
             KeepAliveInterval = TimeSpan.Zero,
         }).ConfigureAwait(false);
 
-        var session = new ServerSession(Guid.NewGuid().ToString("N"), _authorities, _options, _sessionLogger);
+        var session = new ServerSession(Guid.NewGuid().ToString("N"), context.User, _authorities, _authorizer, _options, _sessionLogger);
         Log.Accepted(_logger, session.SessionId, context.Connection.RemoteIpAddress);
         using (socket)
         {

@@ -15,9 +15,14 @@ internal sealed class RawSocket : IAsyncDisposable
 
     public string? CloseDescription => _socket.CloseStatusDescription;
 
-    public static async Task<RawSocket> ConnectAsync(TestServer server)
+    public static async Task<RawSocket> ConnectAsync(TestServer server, string? token = null)
     {
         var raw = new RawSocket();
+        if (token is not null)
+        {
+            raw._socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
+        }
+
         await raw._socket.ConnectAsync(server.SyncUri, CancellationToken.None).WaitAsync(Timeout);
         return raw;
     }

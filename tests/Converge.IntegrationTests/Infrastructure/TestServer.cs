@@ -48,7 +48,8 @@ internal sealed class TestServer : IAsyncDisposable
     }
 
     public static async Task<TestServer> StartAsync(string databasePath, Action<ConvergeServerOptions>? configure = null,
-        TimeProvider? time = null, int port = 0, Action<WebApplication>? configureApp = null)
+        TimeProvider? time = null, int port = 0, Action<WebApplication>? configureApp = null,
+        Action<IServiceCollection>? configureServices = null, Action<IEndpointConventionBuilder>? configureEndpoints = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
@@ -61,13 +62,15 @@ internal sealed class TestServer : IAsyncDisposable
             builder.Services.AddSingleton(time);
         }
 
+        configureServices?.Invoke(builder.Services);
         builder.Services.AddConverge(options =>
         {
             options.DatabasePath = databasePath;
             configure?.Invoke(options);
         });
         var app = builder.Build();
-        app.MapConverge("/sync");
+        var endpoints = app.MapConverge("/sync");
+        configureEndpoints?.Invoke(endpoints);
         configureApp?.Invoke(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
