@@ -491,6 +491,13 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
                 await transport.CloseAsync(close.Code ?? ConvergeCloseCode.Normal, close.Reason, connection.Lifetime.Token).ConfigureAwait(false);
             }
         }
+        catch (ConvergeConnectionException ex)
+        {
+            // An HTTP uplink refused (404 session gone, 429 with Retry-After, 5xx): the connection ends with that reason.
+            Log.SendEnded(_logger, ex.Message);
+            connection.Fail(ex.Failure, TimeSpan.Zero);
+            await connection.Lifetime.CancelAsync().ConfigureAwait(false);
+        }
         catch (Exception ex) when (ex is OperationCanceledException or System.Net.WebSockets.WebSocketException or IOException or ObjectDisposedException or HttpRequestException)
         {
             Log.SendEnded(_logger, ex.Message);

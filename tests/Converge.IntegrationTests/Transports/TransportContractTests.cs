@@ -138,3 +138,27 @@ public sealed class TransportContractTests
         await server.UntilActiveSessionsAsync(0);
     }
 }
+
+public sealed class HttpUplinkFailureTests
+{
+    [Theory]
+    [InlineData(Converge.Client.Transports.TransportKind.ServerSentEvents, "/sync/sse/")]
+    [InlineData(Converge.Client.Transports.TransportKind.LongPolling, "/sync/poll/")]
+    public async Task A_refused_uplink_post__ends_the_connection_with_its_reason_and_the_client_recovers(Converge.Client.Transports.TransportKind kind, string uplinkPrefix)
+    {
+        using var temp = new TempDirectory();
+        await using var server = await TestServer.StartAsync(temp.File("converge.db"));
+        await using var proxy = TestClients.ProxyTo(server);
+        await using var client = TestClients.Create(proxy.ToProxyUri(server.SyncUri), transports: kind);
+        await client.StartAsync();
+        var document = await client.OpenDocumentAsync("doc");
+
+        proxy.BlockRequests(head => head.Method == "POST" && head.Path.StartsWith(uplinkPrefix, StringComparison.Ordinal), 502);
+        var receipt = await document.SetAsync("k", System.Text.Json.JsonSerializer.SerializeToElement(1));
+        var lost = await client.UntilStatusAsync(s => s.State == Converge.Client.ConnectionState.Reconnecting, "reconnecting after a refused post");
+        Assert.Equal(Converge.Client.Reconnection.FailureKind.ServerError, lost.LastFailure?.Kind);
+
+        proxy.Restore();
+        Assert.Equal(1, await receipt.Acknowledged.WaitAsync(TimeSpan.FromSeconds(20)));
+    }
+}
