@@ -30,6 +30,8 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
 {
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
     private const int MaxChangesPerPush = 64;
+    // Characters of URL-escaped subscriptions an HTTP hello may carry (see HelloSubscriptions).
+    private const int HttpHelloBudget = 4096;
 
     private readonly ConvergeClientOptions _options;
     private readonly Uri _serverUri;
@@ -255,6 +257,8 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
             try
             {
                 connection = await ConnectAsync(refreshToken, stopping).ConfigureAwait(false);
+                // The token worked: a later 401 (it expired) earns a fresh refresh again.
+                refreshToken = false;
                 var connectedAt = _time.GetUtcNow();
                 _firstConnected.TrySetResult();
                 failure = await RunUntilLostAsync(connection, stopping).ConfigureAwait(false);
@@ -305,7 +309,8 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
             }
 
             // The wait starts before it is announced, so whoever reacts to the status sees a wait already under way.
-            var waiting = WaitAsync(wait, stopping);
+            // A wait the server asked for (Retry-After) is honoured in full; only our own backoff yields to the network signal.
+            var waiting = WaitAsync(wait, interruptible: failure is not { Kind: FailureKind.RateLimited, RetryAfter: not null }, stopping);
             SetStatus(new ConnectionStatus(ConnectionState.Reconnecting, Attempt: attempt, RetryDelay: wait, LastFailure: failure));
             await waiting.ConfigureAwait(false);
         }
@@ -362,10 +367,14 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
     }
 
     // The backoff wait, cut short by NotifyNetworkAvailable or by stopping.
-    private async Task WaitAsync(TimeSpan delay, CancellationToken stopping)
+    private async Task WaitAsync(TimeSpan delay, bool interruptible, CancellationToken stopping)
     {
         var wakeUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _wakeUp, wakeUp);
+        if (interruptible)
+        {
+            Volatile.Write(ref _wakeUp, wakeUp);
+        }
+
         try
         {
             await Task.WhenAny(Task.Delay(delay, _time, stopping), wakeUp.Task).ConfigureAwait(false);
@@ -414,7 +423,7 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
             var token = _options.AccessTokenProvider is { } provider
                 ? await provider(new AccessTokenRequest(refreshToken), linked.Token).ConfigureAwait(false)
                 : null;
-            var subscriptions = _documents.Values.Select(static d => d.Cursor()).ToArray();
+            var subscriptions = HelloSubscriptions(kind);
             var hello = new HelloFrame(ConvergeProtocol.Version, ClientId, token, subscriptions.Length > 0 ? subscriptions : null);
             await transport.ConnectAsync(_serverUri, hello, token, linked.Token).ConfigureAwait(false);
             connection.SendLoop = SendLoopAsync(connection);
@@ -474,6 +483,20 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
             stopping.ThrowIfCancellationRequested();
             throw ex as ConvergeConnectionException ?? new ConvergeConnectionException(failure, ex);
         }
+    }
+
+    // The HTTP transports carry the hello in the URL (EventSource can send nothing else), and servers cap request lines
+    // (Kestrel: 8 KiB). Subscriptions past the budget are sent as subscribe frames once the session is open.
+    private Subscription[] HelloSubscriptions(TransportKind kind)
+    {
+        var all = _documents.Values.Select(static d => d.Cursor()).ToArray();
+        if (kind == TransportKind.WebSocket)
+        {
+            return all;
+        }
+
+        var budget = HttpHelloBudget;
+        return all.TakeWhile(s => (budget -= s.DocumentId.Length * 3 + 40) > 0).ToArray();
     }
 
     private async Task SendLoopAsync(ClientConnection connection)

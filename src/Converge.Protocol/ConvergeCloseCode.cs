@@ -42,6 +42,9 @@ public enum ConvergeCloseCode
     /// <summary>The frame's type is unknown to this protocol version.</summary>
     UnknownFrameType = 4415,
 
+    /// <summary>The client sent too fast; the preceding error frame says how long to wait. Resumable after that wait.</summary>
+    RateLimited = 4429,
+
     /// <summary>The session's outbound queue overflowed (slow consumer). Resumable from the cursor.</summary>
     SlowConsumer = 4503,
 }

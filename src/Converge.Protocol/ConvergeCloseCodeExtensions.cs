@@ -11,7 +11,7 @@ public static class ConvergeCloseCodeExtensions
     public static bool IsResumable(this ConvergeCloseCode code) => code switch
     {
         ConvergeCloseCode.GoingAway or ConvergeCloseCode.InternalError or ConvergeCloseCode.Timeout
-            or ConvergeCloseCode.SlowConsumer => true,
+            or ConvergeCloseCode.SlowConsumer or ConvergeCloseCode.RateLimited => true,
         _ => false,
     };
 
@@ -28,6 +28,7 @@ public static class ConvergeCloseCodeExtensions
         ErrorCodes.Unauthorized => ConvergeCloseCode.Unauthorized,
         ErrorCodes.Forbidden => ConvergeCloseCode.Forbidden,
         ErrorCodes.SlowConsumer => ConvergeCloseCode.SlowConsumer,
+        ErrorCodes.RateLimited => ConvergeCloseCode.RateLimited,
         ErrorCodes.Timeout => ConvergeCloseCode.Timeout,
         ErrorCodes.ShuttingDown => ConvergeCloseCode.GoingAway,
         _ => ConvergeCloseCode.InternalError,

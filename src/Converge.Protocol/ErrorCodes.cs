@@ -46,6 +46,18 @@ public static class ErrorCodes
     /// <summary>No hello arrived in time, or no heartbeat answer.</summary>
     public const string Timeout = "timeout";
 
+    /// <summary>Too many frames too fast; wait <c>retryAfterMs</c>, then reconnect and resume (pending changes are re-sent).</summary>
+    public const string RateLimited = "rate_limited";
+
+    /// <summary>HTTP transports: the session id is unknown, ended, expired, or not this user's. Open a new session with your cursors.</summary>
+    public const string UnknownSession = "unknown_session";
+
+    /// <summary>Long polling: another poll is already waiting on this session.</summary>
+    public const string PollInProgress = "poll_in_progress";
+
+    /// <summary>Long polling: the frames after <c>since</c> are no longer held. Open a new session with your cursors.</summary>
+    public const string CursorUnavailable = "cursor_unavailable";
+
     /// <summary>The server failed; the operation may be retried.</summary>
     public const string InternalError = "internal_error";
 

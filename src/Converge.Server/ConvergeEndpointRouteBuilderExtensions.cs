@@ -41,10 +41,10 @@ public static class ConvergeEndpointRouteBuilderExtensions
         pipeline.Run(webSockets.HandleAsync);
         group.Map(string.Empty, pipeline.Build()).WithDisplayName($"Converge WebSocket {pattern}");
         group.MapGet("/sse", sse.HandleAsync).WithDisplayName($"Converge SSE {pattern}/sse");
-        group.MapPost("/sse/{session}", (HttpContext context, string session) => uplink.HandleAsync(context, session));
+        group.MapPost("/sse/{session}", (HttpContext context, string session) => uplink.HandleAsync(context, session, "sse"));
         group.MapGet("/poll", polling.OpenAsync).WithDisplayName($"Converge long polling {pattern}/poll");
         group.MapGet("/poll/{session}", (HttpContext context, string session) => polling.PollAsync(context, session));
-        group.MapPost("/poll/{session}", (HttpContext context, string session) => uplink.HandleAsync(context, session));
+        group.MapPost("/poll/{session}", (HttpContext context, string session) => uplink.HandleAsync(context, session, "longpolling"));
         group.MapDelete("/poll/{session}", (HttpContext context, string session) => polling.EndAsync(context, session));
         return group;
     }

@@ -24,6 +24,16 @@ public sealed class ConvergeServerOptions
     /// <summary>The most changes in one replay frame. Default 256.</summary>
     public int MaxChangesPerFrame { get; set; } = 256;
 
+    /// <summary>
+    /// The sustained rate of frames one connection may send, per second (a token bucket). Default 100; 0 turns the limit
+    /// off. Over the limit, WebSocket sessions get an error frame with <c>retryAfterMs</c> and close 4429; HTTP uplinks
+    /// get 429 with Retry-After.
+    /// </summary>
+    public int MaxFramesPerSecond { get; set; } = 100;
+
+    /// <summary>How many frames a connection may send in a burst above <see cref="MaxFramesPerSecond"/>. Default 200.</summary>
+    public int FrameBurst { get; set; } = 200;
+
     /// <summary>The most documents one session may subscribe to. Default 1,000.</summary>
     public int MaxSubscriptionsPerSession { get; set; } = 1000;
 
@@ -89,6 +99,16 @@ public sealed class ConvergeServerOptions
         if (MaxChangesPerFrame < 1)
         {
             yield return $"{nameof(MaxChangesPerFrame)} must be at least 1; it is {MaxChangesPerFrame}.";
+        }
+
+        if (LongPollTimeout >= ClientTimeout)
+        {
+            yield return $"{nameof(LongPollTimeout)} ({LongPollTimeout}) must be shorter than {nameof(ClientTimeout)} ({ClientTimeout}), or a held poll outlives its session.";
+        }
+
+        if (MaxFramesPerSecond < 0 || (MaxFramesPerSecond > 0 && FrameBurst < 1))
+        {
+            yield return $"{nameof(MaxFramesPerSecond)} must be 0 (off) or positive, with {nameof(FrameBurst)} at least 1.";
         }
 
         if (MaxSubscriptionsPerSession < 1)

@@ -84,6 +84,7 @@ internal sealed class ClientConnection : IDisposable
     {
         var close = Transport.Close;
         var failure = Volatile.Read(ref _localFailure)
+            ?? close?.Failure
             ?? FailureClassifier.FromClose(close?.Code, LastError is { } error ? $"{error.Code}: {error.Message}" : close?.Reason ?? "Connection ended.", LastError?.RetryAfterMs);
         _completion.TrySetResult(failure);
         Welcome.TrySetException(new ConvergeConnectionException(failure));

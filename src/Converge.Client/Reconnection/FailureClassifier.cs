@@ -37,10 +37,10 @@ internal static class FailureClassifier
 
         if (retryAfter.Delta is { } delta)
         {
-            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+            return Clamp(delta);
         }
 
-        return retryAfter.Date is { } date ? Max(date - now, TimeSpan.Zero) : null;
+        return retryAfter.Date is { } date ? Clamp(date - now) : null;
     }
 
     /// <summary>Parses a raw Retry-After header value (for transports that see raw headers).</summary>
@@ -53,11 +53,11 @@ internal static class FailureClassifier
 
         if (long.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
         {
-            return TimeSpan.FromSeconds(Math.Min(seconds, (long)TimeSpan.FromDays(1).TotalSeconds));
+            return Clamp(TimeSpan.FromSeconds(Math.Min(seconds, (long)MaxRetryAfter.TotalSeconds)));
         }
 
         return DateTimeOffset.TryParseExact(value.Trim(), "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date)
-            ? Max(date - now, TimeSpan.Zero)
+            ? Clamp(date - now)
             : null;
     }
 
@@ -104,5 +104,8 @@ internal static class FailureClassifier
         return false;
     }
 
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+    // A server asking for more than a day is misconfigured; waiting that long would look like a dead client.
+    private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromDays(1);
+
+    private static TimeSpan Clamp(TimeSpan value) => value < TimeSpan.Zero ? TimeSpan.Zero : value > MaxRetryAfter ? MaxRetryAfter : value;
 }

@@ -74,7 +74,7 @@ internal sealed class LongPollingTransport(HttpClient http, int maxResponseBytes
             }
             catch (ConvergeConnectionException ex)
             {
-                Close ??= new TransportClose(ex.Failure.CloseCode, ex.Message);
+                Close ??= new TransportClose(ex.Failure.CloseCode, ex.Message, ex.Failure);
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {

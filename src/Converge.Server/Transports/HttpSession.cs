@@ -8,16 +8,22 @@ namespace Converge.Server.Transports;
 /// <see cref="HttpSessionRegistry"/> between requests. For long polling it keeps the frames of the last response
 /// until the next poll confirms them, so a lost response is sent again instead of lost.
 /// </summary>
-internal sealed class HttpSession(ServerSession session, string transport, SessionTracker.Registration tracked)
+internal sealed class HttpSession(ServerSession session, string transport, SessionTracker.Registration tracked, Security.FrameRateLimiter rateLimiter)
 {
+    /// <summary>The uplink's frame budget.</summary>
+    public Security.FrameRateLimiter RateLimiter { get; } = rateLimiter;
+
     private int _ended;
 
     public ServerSession Session { get; } = session;
 
     public string Transport { get; } = transport;
 
-    /// <summary>One poll (or one SSE stream) at a time per session.</summary>
+    /// <summary>One poll at a time per long-polling session.</summary>
     public SemaphoreSlim Gate { get; } = new(1, 1);
+
+    /// <summary>One uplink request at a time: a session handles its frames in order, from one caller.</summary>
+    public SemaphoreSlim UplinkGate { get; } = new(1, 1);
 
     /// <summary>Frames handed out but not yet confirmed by a later poll; the first has index <see cref="FirstRetained"/>.</summary>
     public List<Frame> Retained { get; } = [];
@@ -34,6 +40,7 @@ internal sealed class HttpSession(ServerSession session, string transport, Sessi
         {
             await Session.EndAsync().ConfigureAwait(false);
             tracked.Dispose();
+            RateLimiter.Dispose();
         }
     }
 }

@@ -16,7 +16,7 @@ using Microsoft.Extensions.Options;
 namespace Converge.Server.Transports;
 
 /// <summary>
-/// The live HTTP-carried sessions, by id (the id is a 128-bit random capability: only the client that got it in
+/// The live HTTP-carried sessions, by id (the id is a random GUID, 122 random bits, and acts as a capability: only the client that got it in
 /// welcome can post to or poll its session). Opening a session from an HTTP request is the same for SSE and long polling.
 /// </summary>
 internal sealed partial class HttpSessionRegistry
@@ -101,11 +101,16 @@ internal sealed partial class HttpSessionRegistry
         }
 
         var session = new ServerSession(Guid.NewGuid().ToString("N"), user, _authorities, _authorizer, _options, _logger);
-        var http = new HttpSession(session, transport, _tracker.Track());
+        var http = new HttpSession(session, transport, _tracker.Track(), new FrameRateLimiter(_options.MaxFramesPerSecond, _options.FrameBurst, _time));
         try
         {
             session.StartLivenessCheck(_time);
             await session.HandleAsync(hello, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or System.Threading.Channels.ChannelClosedException)
+        {
+            await http.EndAsync().ConfigureAwait(false);
+            throw new ProtocolException(ErrorCodes.ShuttingDown, "The server is shutting down; retry shortly.", ex);
         }
         catch
         {

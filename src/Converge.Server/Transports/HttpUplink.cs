@@ -11,17 +11,33 @@ namespace Converge.Server.Transports;
 /// </summary>
 internal sealed partial class HttpUplink(HttpSessionRegistry sessions, ConvergeServerOptions options, TimeProvider time, ILogger<HttpUplink> logger)
 {
-    public async Task HandleAsync(HttpContext context, string sessionId)
+    public async Task HandleAsync(HttpContext context, string sessionId, string transport)
     {
-        if (!sessions.TryGet(sessionId, out var http) || http.Session.CloseReason is not null || !HttpSessionRegistry.BelongsTo(http, context.User))
+        if (!sessions.TryGet(sessionId, out var http) || http.Transport != transport || http.Session.CloseReason is not null
+            || !HttpSessionRegistry.BelongsTo(http, context.User))
         {
-            await HttpResponses.ErrorAsync(context, StatusCodes.Status404NotFound, "unknown_session",
+            await HttpResponses.ErrorAsync(context, StatusCodes.Status404NotFound, ErrorCodes.UnknownSession,
                 "No such session (it ended or expired); open a new one with your cursors.").ConfigureAwait(false);
             return;
         }
 
         var session = http.Session;
         session.Touch(time);
+        await http.UplinkGate.WaitAsync(context.RequestAborted).ConfigureAwait(false);
+        try
+        {
+            await HandleCoreAsync(context, http, sessionId).ConfigureAwait(false);
+        }
+        finally
+        {
+            http.UplinkGate.Release();
+        }
+    }
+
+    // Must hold http.UplinkGate.
+    private async Task HandleCoreAsync(HttpContext context, HttpSession http, string sessionId)
+    {
+        var session = http.Session;
         var body = await HttpResponses.ReadBodyAsync(context.Request, options.MaxFrameBytes).ConfigureAwait(false);
         try
         {
@@ -30,7 +46,18 @@ internal sealed partial class HttpUplink(HttpSessionRegistry sessions, ConvergeS
                 throw new ProtocolException(ErrorCodes.FrameTooLarge, $"Request bodies are limited to {options.MaxFrameBytes} bytes.");
             }
 
-            foreach (var frame in JsonFrameCodec.Instance.DecodeBatch(body))
+            var frames = JsonFrameCodec.Instance.DecodeBatch(body, Math.Min(1024, http.RateLimiter.MaxFramesPerRequest));
+            if (!http.RateLimiter.TryAcquire(frames.Count, out var retryAfter))
+            {
+                // The request is refused whole and the session stays: the client retries after the wait.
+                Log.RateLimited(logger, sessionId, retryAfter);
+                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await HttpResponses.ErrorAsync(context, StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited,
+                    $"More than {options.MaxFramesPerSecond} frames per second.").ConfigureAwait(false);
+                return;
+            }
+
+            foreach (var frame in frames)
             {
                 await session.HandleAsync(frame, context.RequestAborted).ConfigureAwait(false);
             }
@@ -53,6 +80,9 @@ internal sealed partial class HttpUplink(HttpSessionRegistry sessions, ConvergeS
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 61, EventName = "HttpUplinkRateLimited", Level = LogLevel.Warning, Message = "Session {SessionId}: uplink over its frame rate; 429, retry after {RetryAfter}.")]
+        public static partial void RateLimited(ILogger logger, string sessionId, TimeSpan retryAfter);
+
         [LoggerMessage(EventId = 60, EventName = "HttpUplinkBadFrame", Level = LogLevel.Warning, Message = "Session {SessionId}: bad frame over HTTP ({ErrorCode}): {Detail}")]
         public static partial void BadFrame(ILogger logger, string sessionId, string errorCode, string detail);
     }

@@ -17,6 +17,8 @@ namespace Converge.Server.Transports;
 /// </summary>
 internal sealed partial class LongPollingEndpoint(HttpSessionRegistry sessions, ConvergeServerOptions options, TimeProvider time, ILogger<LongPollingEndpoint> logger)
 {
+    private const int MaxFramesPerResponse = 256;
+
     public async Task OpenAsync(HttpContext context)
     {
         HttpSession http;
@@ -44,9 +46,9 @@ internal sealed partial class LongPollingEndpoint(HttpSessionRegistry sessions, 
 
     public async Task PollAsync(HttpContext context, string sessionId)
     {
-        if (!sessions.TryGet(sessionId, out var http) || !HttpSessionRegistry.BelongsTo(http, context.User))
+        if (!sessions.TryGet(sessionId, out var http) || http.Transport != "longpolling" || !HttpSessionRegistry.BelongsTo(http, context.User))
         {
-            await HttpResponses.ErrorAsync(context, StatusCodes.Status404NotFound, "unknown_session",
+            await HttpResponses.ErrorAsync(context, StatusCodes.Status404NotFound, ErrorCodes.UnknownSession,
                 "No such session (it ended or expired); open a new one with your cursors.").ConfigureAwait(false);
             return;
         }
@@ -61,7 +63,7 @@ internal sealed partial class LongPollingEndpoint(HttpSessionRegistry sessions, 
         http.Session.Touch(time);
         if (!await http.Gate.WaitAsync(0).ConfigureAwait(false))
         {
-            await HttpResponses.ErrorAsync(context, StatusCodes.Status409Conflict, "poll_in_progress",
+            await HttpResponses.ErrorAsync(context, StatusCodes.Status409Conflict, ErrorCodes.PollInProgress,
                 "Another poll is already waiting on this session.").ConfigureAwait(false);
             return;
         }
@@ -79,7 +81,7 @@ internal sealed partial class LongPollingEndpoint(HttpSessionRegistry sessions, 
     /// <summary><c>DELETE {pattern}/poll/{session}</c>: the client is leaving; end the session now rather than at its timeout.</summary>
     public async Task EndAsync(HttpContext context, string sessionId)
     {
-        if (sessions.TryGet(sessionId, out var http) && HttpSessionRegistry.BelongsTo(http, context.User))
+        if (sessions.TryGet(sessionId, out var http) && http.Transport == "longpolling" && HttpSessionRegistry.BelongsTo(http, context.User))
         {
             http.Session.Close(ConvergeCloseCode.Normal, "The client ended the session.");
             await sessions.RemoveAsync(http).ConfigureAwait(false);
@@ -93,7 +95,7 @@ internal sealed partial class LongPollingEndpoint(HttpSessionRegistry sessions, 
     {
         if (since < http.FirstRetained - 1 || since > http.LastIndex)
         {
-            await HttpResponses.ErrorAsync(context, StatusCodes.Status410Gone, "cursor_unavailable",
+            await HttpResponses.ErrorAsync(context, StatusCodes.Status410Gone, ErrorCodes.CursorUnavailable,
                 $"Frames after {since} are not held by this session; open a new session with your document cursors.").ConfigureAwait(false);
             return;
         }
@@ -117,7 +119,8 @@ internal sealed partial class LongPollingEndpoint(HttpSessionRegistry sessions, 
             }
         }
 
-        while (http.Retained.Count < options.SessionQueueCapacity && outbound.TryRead(out var frame))
+        // Bounded responses: a backlog goes out over several polls rather than as one response of unbounded size.
+        while (http.Retained.Count < MaxFramesPerResponse && outbound.TryRead(out var frame))
         {
             http.Retained.Add(frame);
         }

@@ -76,7 +76,9 @@ internal sealed partial class ServerSentEventsEndpoint(HttpSessionRegistry sessi
             merged[document] = sequence;
         }
 
-        return hello with { Subscriptions = merged.Select(static p => new Subscription(p.Key, p.Value)).ToArray() };
+        // The header comes from the client as the hello does: the merged hello obeys the same rules, or the header is ignored.
+        var resumed = hello with { Subscriptions = merged.Select(static p => new Subscription(p.Key, p.Value)).ToArray() };
+        return resumed.Validate() is null ? resumed : hello;
     }
 
     private async Task StreamAsync(HttpContext context, HttpSession http)

@@ -27,6 +27,7 @@ internal sealed partial class WebSocketConnection
     public WebSocketConnection(WebSocket socket, ServerSession session, IFrameCodec codec, ConvergeServerOptions options, TimeProvider time, SessionTracker tracker, ILogger logger)
     {
         _tracker = tracker;
+
         _socket = socket;
         _session = session;
         _codec = codec;
@@ -56,10 +57,11 @@ internal sealed partial class WebSocketConnection
         using var receiveAbort = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
         using var closingRegistration = _session.Closing.Register(() => receiveAbort.CancelAfter(_options.CloseTimeout));
 
+        using var rateLimiter = new Security.FrameRateLimiter(_options.MaxFramesPerSecond, _options.FrameBurst, _time);
         var send = SendLoopAsync();
         try
         {
-            await ReceiveLoopAsync(receiveAbort.Token).ConfigureAwait(false);
+            await ReceiveLoopAsync(rateLimiter, receiveAbort.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
         {
@@ -82,7 +84,7 @@ internal sealed partial class WebSocketConnection
         }
     }
 
-    private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
+    private async Task ReceiveLoopAsync(Security.FrameRateLimiter rateLimiter, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
         try
@@ -127,7 +129,7 @@ internal sealed partial class WebSocketConnection
                     continue;
                 }
 
-                await DispatchAsync(result.MessageType, buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                await DispatchAsync(result.MessageType, buffer.AsMemory(0, length), rateLimiter, cancellationToken).ConfigureAwait(false);
                 discarding = _session.CloseReason is not null;
                 length = 0;
             }
@@ -138,13 +140,21 @@ internal sealed partial class WebSocketConnection
         }
     }
 
-    private async ValueTask DispatchAsync(WebSocketMessageType type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    private async ValueTask DispatchAsync(WebSocketMessageType type, ReadOnlyMemory<byte> payload, Security.FrameRateLimiter rateLimiter, CancellationToken cancellationToken)
     {
         try
         {
             if (type == WebSocketMessageType.Binary && !_codec.IsBinary)
             {
                 throw new ProtocolException(ErrorCodes.UnsupportedEncoding, "Binary frames need the binary codec, which this connection did not negotiate.");
+            }
+
+            if (!rateLimiter.TryAcquire(1, out var retryAfter))
+            {
+                Log.RateLimited(_logger, _session.SessionId, retryAfter);
+                _session.Fail(ErrorCodes.RateLimited, $"More than {_options.MaxFramesPerSecond} frames per second; retry after {retryAfter.TotalMilliseconds:0} ms.",
+                    (long)retryAfter.TotalMilliseconds);
+                return;
             }
 
             var frame = _codec.Decode(payload.Span);
@@ -224,6 +234,9 @@ internal sealed partial class WebSocketConnection
 
         [LoggerMessage(EventId = 33, EventName = "WebSocketReceiveFailed", Level = LogLevel.Error, Message = "Session {SessionId}: receive loop failed.")]
         public static partial void ReceiveFailed(ILogger logger, Exception exception, string sessionId);
+
+        [LoggerMessage(EventId = 35, EventName = "WebSocketRateLimited", Level = LogLevel.Warning, Message = "Session {SessionId}: over its frame rate; closing, retry after {RetryAfter}.")]
+        public static partial void RateLimited(ILogger logger, string sessionId, TimeSpan retryAfter);
 
         [LoggerMessage(EventId = 34, EventName = "WebSocketClosed", Level = LogLevel.Debug, Message = "Session {SessionId}: closed with {CloseCode} ({Reason}).")]
         public static partial void Closed(ILogger logger, string sessionId, int closeCode, string reason);
