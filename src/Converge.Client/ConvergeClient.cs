@@ -232,7 +232,9 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
 
     private ITransport CreateTransport(TransportKind kind) => kind switch
     {
-        TransportKind.WebSocket => new WebSocketTransport(JsonFrameCodec.Instance, _options.MaxFrameBytes, _options.EnableCompression, _time),
+        TransportKind.WebSocket => new WebSocketTransport(
+            _options.WebSocketEncoding == WebSocketEncoding.Json ? JsonFrameCodec.Instance : MessagePackFrameCodec.Instance,
+            _options.MaxFrameBytes, _options.EnableCompression, _time),
         TransportKind.ServerSentEvents => new ServerSentEventsTransport(_http.Value, _options.MaxFrameBytes, _time),
         TransportKind.LongPolling => new LongPollingTransport(_http.Value, _options.MaxFrameBytes, _time),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown transport."),

@@ -31,6 +31,12 @@ public sealed class ConvergeClientOptions
     /// </summary>
     public Func<HttpMessageHandler>? HttpMessageHandlerFactory { get; set; }
 
+    /// <summary>
+    /// The WebSocket encoding to offer: <see cref="WebSocketEncoding.MessagePack"/> (default; smaller and faster) or
+    /// <see cref="WebSocketEncoding.Json"/> (readable in a browser's network panel). SSE and long polling always use JSON.
+    /// </summary>
+    public WebSocketEncoding WebSocketEncoding { get; set; } = WebSocketEncoding.MessagePack;
+
     /// <summary>The transports to try, in order of preference. Default WebSocket, then SSE, then long polling.</summary>
     public IList<TransportKind> Transports { get; } = [TransportKind.WebSocket, TransportKind.ServerSentEvents, TransportKind.LongPolling];
 

@@ -17,4 +17,7 @@ public static class ConvergeProtocol
 
     /// <summary>The WebSocket subprotocol that selects the JSON codec on text frames.</summary>
     public const string JsonSubprotocol = "converge.v1.json";
+
+    /// <summary>The WebSocket subprotocol that selects the MessagePack codec on binary frames.</summary>
+    public const string MessagePackSubprotocol = "converge.v1.msgpack";
 }

@@ -14,7 +14,7 @@ namespace Converge.Client.Transports;
 internal sealed class WebSocketTransport : ITransport
 {
     private readonly ClientWebSocket _socket = new();
-    private readonly IFrameCodec _codec;
+    private IFrameCodec _codec;
     private readonly int _maxFrameBytes;
     private readonly TimeProvider _time;
     private readonly ArrayBufferWriter<byte> _sendBuffer = new(4096);
@@ -27,7 +27,7 @@ internal sealed class WebSocketTransport : ITransport
         _codec = codec;
         _maxFrameBytes = maxFrameBytes;
         _time = time;
-        _socket.Options.AddSubProtocol(ConvergeProtocol.JsonSubprotocol);
+        _socket.Options.AddSubProtocol(codec.IsBinary ? ConvergeProtocol.MessagePackSubprotocol : ConvergeProtocol.JsonSubprotocol);
         if (!OperatingSystem.IsBrowser())
         {
             // Our ping/pong frames detect dead connections; protocol-level keep-alives would only add traffic.
@@ -77,6 +77,8 @@ internal sealed class WebSocketTransport : ITransport
             throw new ConvergeConnectionException(failure, ex);
         }
 
+        // Speak what the server chose: a server that ignored our binary offer answers in JSON.
+        _codec = _socket.SubProtocol == ConvergeProtocol.MessagePackSubprotocol ? MessagePackFrameCodec.Instance : JsonFrameCodec.Instance;
         await SendAsync(hello, cancellationToken).ConfigureAwait(false);
     }
 

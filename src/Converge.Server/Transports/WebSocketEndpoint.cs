@@ -54,10 +54,15 @@ internal sealed partial class WebSocketEndpoint
             return;
         }
 
+        // The client's offer picks the codec: binary MessagePack when offered, JSON otherwise (also with no offer at all,
+        // so a plain `new WebSocket(url)` in a browser console speaks JSON).
         var offered = context.WebSockets.WebSocketRequestedProtocols;
+        var (subprotocol, codec) = offered.Contains(ConvergeProtocol.MessagePackSubprotocol)
+            ? (ConvergeProtocol.MessagePackSubprotocol, (IFrameCodec)MessagePackFrameCodec.Instance)
+            : (offered.Contains(ConvergeProtocol.JsonSubprotocol) ? ConvergeProtocol.JsonSubprotocol : null, JsonFrameCodec.Instance);
         var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
-            SubProtocol = offered.Contains(ConvergeProtocol.JsonSubprotocol) ? ConvergeProtocol.JsonSubprotocol : null,
+            SubProtocol = subprotocol,
             DangerousEnableCompression = _options.EnableCompression,
             // Our heartbeat frames detect dead peers; WebSocket-level keep-alive pings would only add traffic.
             KeepAliveInterval = TimeSpan.Zero,
@@ -67,7 +72,7 @@ internal sealed partial class WebSocketEndpoint
         Log.Accepted(_logger, session.SessionId, context.Connection.RemoteIpAddress);
         using (socket)
         {
-            await new WebSocketConnection(socket, session, JsonFrameCodec.Instance, _options, _time, _tracker, _sessionLogger)
+            await new WebSocketConnection(socket, session, codec, _options, _time, _tracker, _sessionLogger)
                 .RunAsync(_lifetime.ApplicationStopping, context.RequestAborted).ConfigureAwait(false);
         }
     }

@@ -1,0 +1,220 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using MessagePack;
+
+namespace Converge.Protocol.Codecs;
+
+/// <summary>
+/// JSON values as native MessagePack, losslessly. Objects become maps with string keys, arrays arrays, strings str,
+/// true/false/null bool/nil. Numbers: integers that fit become MessagePack integers; others become float64 when the
+/// double prints back to the same JSON text; anything else (very long or very precise numbers) travels as its exact
+/// JSON text in ext type <see cref="NumberTextExtension"/>, so a value always decodes to what was encoded.
+/// </summary>
+internal static class MessagePackJson
+{
+    /// <summary>The ext type that carries a JSON number's text.</summary>
+    public const sbyte NumberTextExtension = 1;
+
+    public static void Write(ref MessagePackWriter writer, JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var count = 0;
+                foreach (var _ in value.EnumerateObject())
+                {
+                    count++;
+                }
+
+                writer.WriteMapHeader(count);
+                foreach (var property in value.EnumerateObject())
+                {
+                    writer.Write(property.Name);
+                    Write(ref writer, property.Value);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                writer.WriteArrayHeader(value.GetArrayLength());
+                foreach (var item in value.EnumerateArray())
+                {
+                    Write(ref writer, item);
+                }
+
+                break;
+            case JsonValueKind.String:
+                writer.Write(value.GetString());
+                break;
+            case JsonValueKind.True:
+                writer.Write(true);
+                break;
+            case JsonValueKind.False:
+                writer.Write(false);
+                break;
+            case JsonValueKind.Null:
+                writer.WriteNil();
+                break;
+            case JsonValueKind.Number:
+                WriteNumber(ref writer, value);
+                break;
+            default:
+                throw new ArgumentException($"A {value.ValueKind} JSON value has no encoding.", nameof(value));
+        }
+    }
+
+    public static JsonElement Read(ref MessagePackReader reader, int maxDepth)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = false, MaxDepth = maxDepth + 1 }))
+        {
+            Copy(ref reader, json, maxDepth);
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { MaxDepth = maxDepth + 1 });
+        return document.RootElement.Clone();
+    }
+
+    // Each path is taken only when it reproduces the exact text: "-0", "1E+2" or "3.0" must not come back as 0, 100 or 3.
+    private static void WriteNumber(ref MessagePackWriter writer, JsonElement value)
+    {
+        var text = value.GetRawText();
+        if (value.TryGetInt64(out var integer) && integer.ToString(CultureInfo.InvariantCulture) == text)
+        {
+            writer.Write(integer);
+            return;
+        }
+
+        if (value.TryGetUInt64(out var unsigned) && unsigned.ToString(CultureInfo.InvariantCulture) == text)
+        {
+            writer.Write(unsigned);
+            return;
+        }
+
+        if (value.TryGetDouble(out var number) && double.IsFinite(number)
+            && number.ToString("R", CultureInfo.InvariantCulture) == text)
+        {
+            writer.Write(number);
+            return;
+        }
+
+        writer.WriteExtensionFormat(new ExtensionResult(NumberTextExtension, Encoding.UTF8.GetBytes(text)));
+    }
+
+    private static void Copy(ref MessagePackReader reader, Utf8JsonWriter json, int depthLeft)
+    {
+        if (depthLeft < 0)
+        {
+            throw new ProtocolException(ErrorCodes.MalformedFrame, "A value is nested too deeply.");
+        }
+
+        switch (reader.NextMessagePackType)
+        {
+            case MessagePackType.Map:
+                var entries = reader.ReadMapHeader();
+                if (entries > reader.Sequence.Length - reader.Consumed)
+                {
+                    throw new ProtocolException(ErrorCodes.MalformedFrame, $"A map claims {entries} entries, more than the bytes left.");
+                }
+
+                json.WriteStartObject();
+                for (var i = 0; i < entries; i++)
+                {
+                    if (reader.NextMessagePackType != MessagePackType.String)
+                    {
+                        throw new ProtocolException(ErrorCodes.MalformedFrame, "Map keys must be strings.");
+                    }
+
+                    json.WritePropertyName(reader.ReadString()!);
+                    Copy(ref reader, json, depthLeft - 1);
+                }
+
+                json.WriteEndObject();
+                break;
+            case MessagePackType.Array:
+                var items = MessagePackFrameCodec.ReadArrayHeader(ref reader);
+                json.WriteStartArray();
+                for (var i = 0; i < items; i++)
+                {
+                    Copy(ref reader, json, depthLeft - 1);
+                }
+
+                json.WriteEndArray();
+                break;
+            case MessagePackType.String:
+                json.WriteStringValue(reader.ReadString());
+                break;
+            case MessagePackType.Boolean:
+                json.WriteBooleanValue(reader.ReadBoolean());
+                break;
+            case MessagePackType.Nil:
+                reader.ReadNil();
+                json.WriteNullValue();
+                break;
+            case MessagePackType.Integer:
+                if (reader.TryReadUInt64(out var unsigned))
+                {
+                    json.WriteNumberValue(unsigned);
+                }
+                else
+                {
+                    json.WriteNumberValue(reader.ReadInt64());
+                }
+
+                break;
+            case MessagePackType.Float:
+                var number = reader.ReadDouble();
+                if (!double.IsFinite(number))
+                {
+                    throw new ProtocolException(ErrorCodes.MalformedFrame, "JSON has no NaN or infinity.");
+                }
+
+                json.WriteNumberValue(number);
+                break;
+            case MessagePackType.Extension:
+                var extension = reader.ReadExtensionFormat();
+                if (extension.TypeCode != NumberTextExtension)
+                {
+                    throw new ProtocolException(ErrorCodes.MalformedFrame, $"Unknown extension type {extension.TypeCode} in a value.");
+                }
+
+                var text = extension.Data.ToArray();
+                ValidateNumber(text);
+                json.WriteRawValue(text, skipInputValidation: true);
+                break;
+            default:
+                throw new ProtocolException(ErrorCodes.MalformedFrame, $"A {reader.NextMessagePackType} cannot be a JSON value.");
+        }
+    }
+
+    private static void ValidateNumber(byte[] text)
+    {
+        var reader = new Utf8JsonReader(text);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.Number || reader.Read())
+        {
+            throw new ProtocolException(ErrorCodes.MalformedFrame, "A number-text extension does not hold one JSON number.");
+        }
+    }
+
+    private static bool TryReadUInt64(this ref MessagePackReader reader, out ulong value)
+    {
+        // Values above long.MaxValue only fit a ulong; everything else reads as a long below.
+        var peek = reader.CreatePeekReader();
+        try
+        {
+            value = peek.ReadUInt64();
+            if (value > long.MaxValue)
+            {
+                reader.ReadUInt64();
+                return true;
+            }
+        }
+        catch (OverflowException)
+        {
+        }
+
+        value = 0;
+        return false;
+    }
+}

@@ -1,0 +1,172 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Converge.Model.Documents;
+using Converge.Protocol;
+using Converge.Protocol.Codecs;
+using Converge.Protocol.Frames;
+using CsCheck;
+using MessagePack;
+
+namespace Converge.Protocol.Tests.Codecs;
+
+public sealed class MessagePackFrameCodecTests
+{
+    private static readonly MessagePackFrameCodec Binary = MessagePackFrameCodec.Instance;
+    private static readonly JsonFrameCodec Json = JsonFrameCodec.Instance;
+
+    private static byte[] Encode(Frame frame)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        Binary.Encode(frame, buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static readonly string[] AwkwardNumbers =
+    [
+        "0", "-0", "1.5", "-2.25e-10", "9223372036854775807", "18446744073709551615", "18446744073709551616",
+        "123456789012345678901234567890", "0.1000000000000000055511151231257827", "1e400", "1E+2", "3.0",
+    ];
+
+    private static Gen<string> JsonText(int depth)
+    {
+        var primitive = Gen.OneOf(
+            Gen.Long.Select(l => l.ToString(CultureInfo.InvariantCulture)),
+            Gen.Double.Where(double.IsFinite).Select(d => d.ToString("R", CultureInfo.InvariantCulture)),
+            Gen.OneOf<string>(AwkwardNumbers),
+            Gen.OneOf<string>("true", "false", "null"),
+            Gen.String.Select(s => JsonSerializer.Serialize(s)));
+        if (depth == 0)
+        {
+            return primitive;
+        }
+
+        var inner = JsonText(depth - 1);
+        return Gen.Frequency<string>(
+            (3, (IGen<string>)primitive),
+            (1, (IGen<string>)inner.Array[0, 4].Select(items => "[" + string.Join(",", items) + "]")),
+            (1, (IGen<string>)Gen.Select(Gen.String[0, 6], inner).Array[0, 4].Select(pairs =>
+                "{" + string.Join(",", pairs.DistinctBy(p => p.Item1).Select(p => JsonSerializer.Serialize(p.Item1) + ":" + p.Item2)) + "}")));
+    }
+
+    private static readonly Gen<string> Id = Gen.String[Gen.Char.AlphaNumeric, 1, 20];
+
+    private static readonly Gen<DocumentOperation> Operation = Gen.OneOf(
+        Gen.Select(Id, JsonText(3)).Select(t => (DocumentOperation)new SetValue(t.Item1, JsonDocument.Parse(t.Item2).RootElement.Clone())),
+        Id.Select(k => (DocumentOperation)new RemoveValue(k)));
+
+    private static readonly Gen<Frame> AnyFrame = Gen.OneOf(
+        Gen.Select(Id, Id.Null(), Gen.Select(Id, Gen.Long[0, long.MaxValue]).Select(t => new Subscription(t.Item1, t.Item2)).Array[0, 3])
+            .Select(t => (Frame)new HelloFrame(1, t.Item1, t.Item2, t.Item3.Length == 0 ? null : t.Item3)),
+        Gen.Select(Id, Gen.Long[0, long.MaxValue], Operation.Array[0, 4]).Select(t => (Frame)new SnapshotFrame(t.Item1, t.Item2, t.Item3)),
+        Gen.Select(Id, Gen.Select(Id, Gen.Long[1, long.MaxValue], Operation.Array[1, 4]).Select(t => new ClientChange(t.Item1, t.Item2, t.Item3)).Array[1, 3])
+            .Select(t => (Frame)new PushFrame(t.Item1, t.Item2)),
+        Gen.Select(Id, Gen.Select(Gen.Long[1, long.MaxValue], Id, Gen.Long[1, 1000], Operation.Array[1, 3]).Select(t => new ServerChange(t.Item1, t.Item2, t.Item3, t.Item4)).Array[1, 3])
+            .Select(t => (Frame)new ChangesFrame(t.Item1, t.Item2)),
+        Gen.Select(Id, Gen.Long[1, 100], Gen.Long[1, 100]).Select(t => (Frame)new AckFrame(t.Item1, t.Item2, t.Item3)),
+        Gen.Select(Id, Gen.Long[1, 100], Id, Gen.String).Select(t => (Frame)new RejectFrame(t.Item1, t.Item2, t.Item3, t.Item4)),
+        Gen.Select(Id, Gen.String, Gen.Long[0, 100000].Nullable(), Id.Null()).Select(t => (Frame)new ErrorFrame(t.Item1, t.Item2, t.Item3, t.Item4)),
+        Gen.Long.Select(p => (Frame)new PingFrame(p)),
+        Gen.Long.Select(p => (Frame)new PongFrame(p)),
+        Gen.Select(Id, Gen.Long[0, 100]).Select(t => (Frame)new SubscribeFrame(t.Item1, t.Item2)),
+        Id.Select(d => (Frame)new UnsubscribeFrame(d)),
+        Gen.Select(Id, Gen.Long[0, 100]).Select(t => (Frame)new SubscribedFrame(t.Item1, t.Item2)),
+        Gen.Select(Id, Gen.Long[1, 100000], Gen.Int[1024, 1 << 24]).Select(t => (Frame)new WelcomeFrame(1, t.Item1, t.Item2, t.Item3)));
+
+    [Fact]
+    public void Any_frame__means_the_same_after_a_trip_through_messagepack_as_in_json()
+    {
+        AnyFrame.Sample(frame =>
+        {
+            var viaBinary = Binary.Decode(Encode(frame));
+            Assert.Equal(Encoding.UTF8.GetString(Json.Encode(frame)), Encoding.UTF8.GetString(Json.Encode(viaBinary)));
+        }, iter: 2000);
+    }
+
+    [Fact]
+    public void Numbers_a_double_cannot_carry__keep_their_exact_text()
+    {
+        foreach (var number in AwkwardNumbers)
+        {
+            var frame = new SnapshotFrame("d", 1, [new SetValue("n", JsonDocument.Parse(number).RootElement)]);
+            var value = ((SetValue)((SnapshotFrame)Binary.Decode(Encode(frame))).Operations[0]).Value;
+            Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(number).RootElement, value), $"{number} came back as {value.GetRawText()}");
+        }
+    }
+
+    [Fact]
+    public void The_binary_encoding__is_smaller_than_json_for_a_typical_changes_frame()
+    {
+        var value = JsonDocument.Parse("""{"title":"Card","votes":3,"done":false}""").RootElement;
+        var frame = new ChangesFrame("board-1", Enumerable.Range(1, 16).Select(i => new ServerChange(i, "client-1", i, [new SetValue($"card-{i}", value)])).ToArray());
+        Assert.True(Encode(frame).Length < Json.Encode(frame).Length * 0.75, $"{Encode(frame).Length} vs {Json.Encode(frame).Length}");
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x91, 0x63 }, ErrorCodes.UnknownFrameType)] // [99]
+    [InlineData(new byte[] { 0x90 }, ErrorCodes.MalformedFrame)] // []
+    [InlineData(new byte[] { 0x81, 0x01, 0x01 }, ErrorCodes.MalformedFrame)] // a map, not an array
+    [InlineData(new byte[] { 0x92, 0x03, 0xA1, 0x64 }, ErrorCodes.MalformedFrame)] // subscribe missing since
+    [InlineData(new byte[] { 0x93, 0x03, 0xA0, 0x00 }, ErrorCodes.MalformedFrame)] // subscribe with an empty id
+    [InlineData(new byte[] { 0x93, 0x03, 0xA1, 0x64, 0x00, 0x00 }, ErrorCodes.MalformedFrame)] // trailing bytes
+    [InlineData(new byte[] { 0xDD, 0x7F, 0xFF, 0xFF, 0xFF }, ErrorCodes.MalformedFrame)] // an array claiming 2^31 elements
+    public void Bad_binary_frames__throw_a_protocol_exception_with_the_right_code(byte[] bytes, string code) =>
+        Assert.Equal(code, Assert.Throws<ProtocolException>(() => Binary.Decode(bytes)).ErrorCode);
+
+    [Fact]
+    public void Extra_trailing_fields__are_ignored_for_forward_compatibility()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteArrayHeader(4);
+        writer.Write(11); // ping
+        writer.Write(5L);
+        writer.Write("a later field");
+        writer.WriteArrayHeader(0);
+        writer.Flush();
+        Assert.Equal(new PingFrame(5), Binary.Decode(buffer.WrittenSpan));
+    }
+
+    [Fact]
+    public void Random_bytes__decode_to_a_frame_or_a_protocol_exception_and_nothing_else() =>
+        Gen.Byte.Array[0, 200].Sample(bytes => DecodesCleanly(bytes), iter: 20_000);
+
+    [Fact]
+    public void Mutated_valid_frames__decode_to_a_frame_or_a_protocol_exception_and_nothing_else()
+    {
+        var gen = from frame in AnyFrame
+                  from edits in Gen.Select(Gen.Int[0, 4000], Gen.Int[0, 2], Gen.Byte).Array[1, 6]
+                  select Mutate(Encode(frame), edits);
+        gen.Sample(bytes => DecodesCleanly(bytes), iter: 50_000);
+    }
+
+    private static byte[] Mutate(byte[] source, (int Position, int Kind, byte Value)[] edits)
+    {
+        var bytes = new List<byte>(source);
+        foreach (var (position, kind, value) in edits)
+        {
+            var at = bytes.Count == 0 ? 0 : position % bytes.Count;
+            switch (kind)
+            {
+                case 0 when bytes.Count > 0: bytes[at] = value; break;
+                case 1: bytes.Insert(at, value); break;
+                case 2 when bytes.Count > 0: bytes.RemoveAt(at); break;
+            }
+        }
+
+        return [.. bytes];
+    }
+
+    private static bool DecodesCleanly(byte[] bytes)
+    {
+        try
+        {
+            var frame = Binary.Decode(bytes);
+            return Encode(frame).Length > 0;
+        }
+        catch (ProtocolException ex)
+        {
+            return ex.ErrorCode is ErrorCodes.MalformedFrame or ErrorCodes.UnknownFrameType;
+        }
+    }
+}
