@@ -461,7 +461,7 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
             foreach (var document in _documents.Values)
             {
                 // Bounded frames: hours of offline edits must not become one frame over the server's size limit.
-                foreach (var chunk in document.TakeUnsent().Chunk(MaxChangesPerPush))
+                foreach (var chunk in PushBatches.Split(document.TakeUnsent(), MaxChangesPerPush, welcome.MaxFrameBytes / 2))
                 {
                     connection.Outbound.Writer.TryWrite(new PushFrame(document.Id, chunk));
                 }

@@ -58,7 +58,9 @@ internal sealed partial class WebSocketConnection
         using var closingRegistration = _session.Closing.Register(() => receiveAbort.CancelAfter(_options.CloseTimeout));
 
         using var rateLimiter = new Security.FrameRateLimiter(_options.MaxFramesPerSecond, _options.FrameBurst, _time);
-        var send = SendLoopAsync();
+        // A peer that stops reading fills its TCP window and would block a send forever: sends give up too, once closing
+        // has started and CloseTimeout has passed.
+        var send = SendLoopAsync(receiveAbort.Token);
         try
         {
             await ReceiveLoopAsync(rateLimiter, receiveAbort.Token).ConfigureAwait(false);
@@ -175,17 +177,17 @@ internal sealed partial class WebSocketConnection
         }
     }
 
-    private async Task SendLoopAsync()
+    private async Task SendLoopAsync(CancellationToken abandon)
     {
         var buffer = new ArrayBufferWriter<byte>(InitialBufferBytes);
         var messageType = _codec.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
         try
         {
-            await foreach (var frame in _session.Outbound.ReadAllAsync().ConfigureAwait(false))
+            await foreach (var frame in _session.Outbound.ReadAllAsync(abandon).ConfigureAwait(false))
             {
                 buffer.ResetWrittenCount();
                 _codec.Encode(frame, buffer);
-                await _socket.SendAsync(buffer.WrittenMemory, messageType, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
+                await _socket.SendAsync(buffer.WrittenMemory, messageType, endOfMessage: true, abandon).ConfigureAwait(false);
             }
 
             var close = _session.CloseReason ?? new SessionClose(ConvergeCloseCode.Normal, "Closed.");

@@ -167,3 +167,21 @@ public sealed class ConvergeDocumentTests
         }
     }
 }
+
+public sealed class PushBatchesTests
+{
+    private static Converge.Protocol.Frames.ClientChange Change(long seq, int valueBytes) =>
+        new("me", seq, [new Converge.Model.Documents.SetValue("k", System.Text.Json.JsonSerializer.SerializeToElement(new string('x', valueBytes)))]);
+
+    [Fact]
+    public void Pending_changes__split_by_count_and_by_the_servers_frame_size()
+    {
+        var small = Enumerable.Range(1, 150).Select(i => Change(i, 10)).ToArray();
+        Assert.Equal([64, 64, 22], Converge.Client.Connection.PushBatches.Split(small, 64, 1 << 20).Select(b => b.Length));
+
+        var large = Enumerable.Range(1, 10).Select(i => Change(i, 300_000)).ToArray();
+        var batches = Converge.Client.Connection.PushBatches.Split(large, 64, 1 << 20).ToArray();
+        Assert.All(batches, b => Assert.True(b.Sum(c => 300_000) <= 1 << 20));
+        Assert.Equal(large.Select(c => c.ClientSeq), batches.SelectMany(b => b).Select(c => c.ClientSeq));
+    }
+}
