@@ -17,5 +17,6 @@ var app = builder.Build();
 // MapStaticAssets serves the board's files, including the fingerprinted framework files its import map names.
 app.MapStaticAssets();
 app.MapConverge("/sync");
+app.MapHealthChecks("/healthz");
 app.MapFallbackToFile("index.html");
 app.Run();

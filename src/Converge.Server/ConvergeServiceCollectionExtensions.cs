@@ -35,6 +35,9 @@ public static class ConvergeServiceCollectionExtensions
         services.TryAddSingleton<IChangeStore>(provider => new SqliteChangeStore(
             provider.GetRequiredService<IOptions<ConvergeServerOptions>>().Value.DatabasePath,
             provider.GetRequiredService<ILogger<SqliteChangeStore>>()));
+        services.AddMetrics();
+        services.TryAddSingleton<Converge.Server.Observability.ConvergeServerMetrics>();
+        services.AddHealthChecks().AddCheck<Converge.Server.Observability.ConvergeHealthCheck>("converge");
         services.TryAddSingleton<AuthorityRegistry>();
         services.TryAddSingleton<Converge.Server.Security.IDocumentAuthorizer, Converge.Server.Security.AllowAllDocumentAuthorizer>();
         services.TryAddSingleton<WebSocketEndpoint>();

@@ -14,13 +14,20 @@ internal sealed class AuthorityRegistry : IAsyncDisposable
     private readonly IChangeStore _store;
     private readonly ConvergeServerOptions _options;
     private readonly ILogger<DocumentAuthority> _logger;
+    private readonly Observability.ConvergeServerMetrics _metrics;
+    private readonly TimeProvider _time;
     private bool _disposed;
 
-    public AuthorityRegistry(IChangeStore store, IOptions<ConvergeServerOptions> options, ILogger<DocumentAuthority> logger)
+    public AuthorityRegistry(IChangeStore store, IOptions<ConvergeServerOptions> options, Observability.ConvergeServerMetrics metrics, TimeProvider time, ILogger<DocumentAuthority> logger)
     {
         _store = store;
         _options = options.Value;
+        _metrics = metrics;
+        _time = time;
         _logger = logger;
+        metrics.Meter.CreateObservableGauge("converge.server.authorities", () => _authorities.Count, "{document}", "Documents with an active authority.");
+        metrics.Meter.CreateObservableGauge("converge.server.authority.queue", () => _authorities.Values.Sum(static a => a.QueueDepth), "{command}",
+            "Commands waiting at all authorities.");
     }
 
     public int Count => _authorities.Count;
@@ -37,7 +44,7 @@ internal sealed class AuthorityRegistry : IAsyncDisposable
         lock (_activation)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return _authorities.GetOrAdd(documentId, id => new DocumentAuthority(id, _store, _options, _logger, Forget));
+            return _authorities.GetOrAdd(documentId, id => new DocumentAuthority(id, _store, _options, _metrics, _time, _logger, Forget));
         }
     }
 

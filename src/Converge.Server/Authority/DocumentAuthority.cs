@@ -22,6 +22,8 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
     private readonly ConvergeServerOptions _options;
     private readonly ILogger _logger;
     private readonly Action<DocumentAuthority> _onFaulted;
+    private readonly Observability.ConvergeServerMetrics _metrics;
+    private readonly TimeProvider _time;
     private readonly HashSet<ServerSession> _subscribers = [];
     private readonly Dictionary<string, ClientProgress> _clients = new(StringComparer.Ordinal);
     private readonly CommitGroup _group = new();
@@ -29,8 +31,11 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
     private JsonMap _state = JsonMap.Empty;
     private long _head;
 
-    public DocumentAuthority(string documentId, IChangeStore store, ConvergeServerOptions options, ILogger logger, Action<DocumentAuthority> onFaulted)
+    public DocumentAuthority(string documentId, IChangeStore store, ConvergeServerOptions options, Observability.ConvergeServerMetrics metrics,
+        TimeProvider time, ILogger logger, Action<DocumentAuthority> onFaulted)
     {
+        _metrics = metrics;
+        _time = time;
         DocumentId = documentId;
         _store = store;
         _options = options;
@@ -45,6 +50,9 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
     }
 
     public string DocumentId { get; }
+
+    /// <summary>Commands waiting at this authority (a queue depth for the metrics).</summary>
+    public int QueueDepth => _inbox.Reader.Count;
 
     public ValueTask SubscribeAsync(ServerSession session, long since, CancellationToken cancellationToken) =>
         _inbox.Writer.WriteAsync(new AuthorityCommand.Subscribe(session, since), cancellationToken);
@@ -197,6 +205,7 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
         {
             if (!string.Equals(change.ClientId, session.ClientId, StringComparison.Ordinal))
             {
+                _metrics.Rejected(ErrorCodes.InvalidChange);
                 _group.Answer(session, new RejectFrame(DocumentId, change.ClientSeq, ErrorCodes.InvalidChange,
                     "A change's clientId must be the client id this session said hello with."));
                 continue;
@@ -223,6 +232,11 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
             : _group.FindSequence(change.ClientId, change.ClientSeq)
               ?? await _store.FindSequenceAsync(DocumentId, change.ClientId, change.ClientSeq, CancellationToken.None).ConfigureAwait(false);
         Log.Duplicate(_logger, DocumentId, change.ClientId, change.ClientSeq, sequence ?? 0);
+        if (sequence is null)
+        {
+            _metrics.Rejected(ErrorCodes.StaleChange);
+        }
+
         _group.Answer(session, sequence is { } original
             ? new AckFrame(DocumentId, change.ClientSeq, original)
             : new RejectFrame(DocumentId, change.ClientSeq, ErrorCodes.StaleChange,
@@ -242,7 +256,10 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
             {
                 try
                 {
+                    var started = _time.GetTimestamp();
                     await _store.AppendAsync(DocumentId, _group.Changes, CancellationToken.None).ConfigureAwait(false);
+                    _metrics.Committed(_time.GetElapsedTime(started));
+                    _metrics.ChangesAccepted(_group.Changes.Count);
                 }
                 catch (Exception ex)
                 {
@@ -259,7 +276,9 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
                 _head = _group.Changes[^1].Sequence;
             }
 
+            var delivering = _time.GetTimestamp();
             Deliver();
+            _metrics.FannedOut(_time.GetElapsedTime(delivering));
         }
         finally
         {

@@ -30,9 +30,12 @@ internal sealed partial class ServerSession
     private ITimer? _liveness;
 
     private readonly IDocumentAuthorizer _authorizer;
+    private readonly Observability.ConvergeServerMetrics _metrics;
 
-    public ServerSession(string sessionId, ClaimsPrincipal user, AuthorityRegistry authorities, IDocumentAuthorizer authorizer, ConvergeServerOptions options, ILogger logger)
+    public ServerSession(string sessionId, ClaimsPrincipal user, AuthorityRegistry authorities, IDocumentAuthorizer authorizer,
+        Observability.ConvergeServerMetrics metrics, ConvergeServerOptions options, ILogger logger)
     {
+        _metrics = metrics;
         SessionId = sessionId;
         User = user;
         _authorizer = authorizer;
@@ -99,6 +102,7 @@ internal sealed partial class ServerSession
         if (CloseReason is null)
         {
             Log.SlowConsumer(_logger, SessionId, _options.SessionQueueCapacity);
+            _metrics.SlowConsumer();
             Close(ConvergeCloseCode.SlowConsumer, "Outbound queue full; resume from your cursor.");
         }
 
@@ -247,6 +251,7 @@ internal sealed partial class ServerSession
             // Acks are ordered within the document's change stream, so a push needs that stream.
             foreach (var change in push.Changes)
             {
+                _metrics.Rejected(ErrorCodes.NotSubscribed);
                 TryEnqueue(new RejectFrame(push.DocumentId, change.ClientSeq, ErrorCodes.NotSubscribed,
                     $"Subscribe to '{push.DocumentId}' before pushing changes to it."));
             }
@@ -260,6 +265,7 @@ internal sealed partial class ServerSession
             Log.Forbidden(_logger, SessionId, push.DocumentId, "write");
             foreach (var change in push.Changes)
             {
+                _metrics.Rejected(ErrorCodes.Forbidden);
                 TryEnqueue(new RejectFrame(push.DocumentId, change.ClientSeq, ErrorCodes.Forbidden, $"You may not write to '{push.DocumentId}'."));
             }
 

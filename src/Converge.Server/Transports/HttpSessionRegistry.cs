@@ -30,6 +30,7 @@ internal sealed partial class HttpSessionRegistry
 
     private readonly CancellationToken _stopping;
     private readonly IDocumentAuthorizer _authorizer;
+    private readonly Observability.ConvergeServerMetrics _metrics;
 
     public HttpSessionRegistry(
         AuthorityRegistry authorities,
@@ -38,8 +39,10 @@ internal sealed partial class HttpSessionRegistry
         SessionTracker tracker,
         IHostApplicationLifetime lifetime,
         IDocumentAuthorizer authorizer,
+        Observability.ConvergeServerMetrics metrics,
         ILogger<ServerSession> logger)
     {
+        _metrics = metrics;
         _authorizer = authorizer;
         _authorities = authorities;
         _options = options.Value;
@@ -100,8 +103,8 @@ internal sealed partial class HttpSessionRegistry
             throw new ProtocolException(ErrorCodes.ShuttingDown, "The server is shutting down; retry shortly.");
         }
 
-        var session = new ServerSession(Guid.NewGuid().ToString("N"), user, _authorities, _authorizer, _options, _logger);
-        var http = new HttpSession(session, transport, _tracker.Track(), new FrameRateLimiter(_options.MaxFramesPerSecond, _options.FrameBurst, _time));
+        var session = new ServerSession(Guid.NewGuid().ToString("N"), user, _authorities, _authorizer, _metrics, _options, _logger);
+        var http = new HttpSession(session, transport, _tracker.Track(transport), new FrameRateLimiter(_options.MaxFramesPerSecond, _options.FrameBurst, _time));
         try
         {
             session.StartLivenessCheck(_time);

@@ -51,7 +51,7 @@ internal sealed partial class WebSocketConnection
             }
         }, _session, _options.HelloTimeout, Timeout.InfiniteTimeSpan);
         _session.StartLivenessCheck(_time);
-        using var tracked = _tracker.Track();
+        using var tracked = _tracker.Track("websocket");
 
         // Once closing starts, give the peer CloseTimeout to answer our close frame, then stop waiting.
         using var receiveAbort = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);

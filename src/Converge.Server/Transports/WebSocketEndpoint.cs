@@ -19,6 +19,7 @@ internal sealed partial class WebSocketEndpoint
     private readonly IHostApplicationLifetime _lifetime;
     private readonly SessionTracker _tracker;
     private readonly IDocumentAuthorizer _authorizer;
+    private readonly Observability.ConvergeServerMetrics _metrics;
     private readonly ILogger<WebSocketEndpoint> _logger;
     private readonly ILogger<ServerSession> _sessionLogger;
 
@@ -29,6 +30,7 @@ internal sealed partial class WebSocketEndpoint
         IHostApplicationLifetime lifetime,
         SessionTracker tracker,
         IDocumentAuthorizer authorizer,
+        Observability.ConvergeServerMetrics metrics,
         ILogger<WebSocketEndpoint> logger,
         ILogger<ServerSession> sessionLogger)
     {
@@ -38,6 +40,7 @@ internal sealed partial class WebSocketEndpoint
         _lifetime = lifetime;
         _tracker = tracker;
         _authorizer = authorizer;
+        _metrics = metrics;
         _logger = logger;
         _sessionLogger = sessionLogger;
     }
@@ -68,7 +71,7 @@ internal sealed partial class WebSocketEndpoint
             KeepAliveInterval = TimeSpan.Zero,
         }).ConfigureAwait(false);
 
-        var session = new ServerSession(Guid.NewGuid().ToString("N"), context.User, _authorities, _authorizer, _options, _sessionLogger);
+        var session = new ServerSession(Guid.NewGuid().ToString("N"), context.User, _authorities, _authorizer, _metrics, _options, _sessionLogger);
         Log.Accepted(_logger, session.SessionId, context.Connection.RemoteIpAddress);
         using (socket)
         {

@@ -1,0 +1,47 @@
+using System.Diagnostics.Metrics;
+
+namespace Converge.Server.Observability;
+
+/// <summary>
+/// The server's instruments, on the <c>Converge.Server</c> meter (collect them with OpenTelemetry's
+/// <c>AddMeter("Converge.Server")</c> or dotnet-counters). Names follow <c>converge.server.&lt;what&gt;</c>.
+/// </summary>
+internal sealed class ConvergeServerMetrics
+{
+    public const string MeterName = "Converge.Server";
+
+    private readonly UpDownCounter<long> _connections;
+    private readonly Counter<long> _changes;
+    private readonly Counter<long> _rejections;
+    private readonly Counter<long> _slowConsumers;
+    private readonly Histogram<double> _commitDuration;
+    private readonly Histogram<double> _fanOutDuration;
+
+    public ConvergeServerMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(MeterName);
+        _connections = meter.CreateUpDownCounter<long>("converge.server.connections", "{connection}", "Open sessions, by transport.");
+        _changes = meter.CreateCounter<long>("converge.server.changes", "{change}", "Changes accepted and made durable.");
+        _rejections = meter.CreateCounter<long>("converge.server.rejections", "{change}", "Changes refused, by reason.");
+        _slowConsumers = meter.CreateCounter<long>("converge.server.slow_consumers", "{session}", "Sessions closed because their outbound queue was full.");
+        _commitDuration = meter.CreateHistogram<double>("converge.server.commit.duration", "ms", "Time to make one commit group durable (the fsync).");
+        _fanOutDuration = meter.CreateHistogram<double>("converge.server.fanout.duration", "ms", "Time to queue a committed group for every subscriber.");
+        Meter = meter;
+    }
+
+    public Meter Meter { get; }
+
+    public void ConnectionOpened(string transport) => _connections.Add(1, new KeyValuePair<string, object?>("transport", transport));
+
+    public void ConnectionClosed(string transport) => _connections.Add(-1, new KeyValuePair<string, object?>("transport", transport));
+
+    public void ChangesAccepted(int count) => _changes.Add(count);
+
+    public void Rejected(string reason) => _rejections.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void SlowConsumer() => _slowConsumers.Add(1);
+
+    public void Committed(TimeSpan duration) => _commitDuration.Record(duration.TotalMilliseconds);
+
+    public void FannedOut(TimeSpan duration) => _fanOutDuration.Record(duration.TotalMilliseconds);
+}
