@@ -85,51 +85,13 @@ public sealed class JsonFrameCodecTests
     }
 
     [Fact]
-    public void Random_bytes__decode_to_a_frame_or_a_protocol_exception_and_nothing_else()
-    {
-        Gen.Byte.Array[0, 200].Sample(bytes => DecodesCleanly(bytes), iter: 20_000);
-    }
+    public void Random_bytes__decode_to_a_frame_or_a_protocol_exception_and_nothing_else() =>
+        Gen.Byte.Array[0, 200].Sample(bytes => CodecFuzz.DecodesCleanly(Codec, bytes), iter: 20_000);
 
     [Fact]
-    public void Mutated_valid_frames__decode_to_a_frame_or_a_protocol_exception_and_nothing_else()
-    {
-        var valid = Frames.Select(Codec.Encode).ToArray();
-        var gen = from index in Gen.Int[0, valid.Length - 1]
-                  from edits in Gen.Select(Gen.Int[0, 4000], Gen.Int[0, 2], Gen.Byte).Array[1, 8]
-                  select Mutate(valid[index], edits);
-        gen.Sample(bytes => DecodesCleanly(bytes), iter: 50_000);
-    }
-
-    private static byte[] Mutate(byte[] source, (int Position, int Kind, byte Value)[] edits)
-    {
-        var bytes = new List<byte>(source);
-        foreach (var (position, kind, value) in edits)
-        {
-            var at = bytes.Count == 0 ? 0 : position % bytes.Count;
-            switch (kind)
-            {
-                case 0 when bytes.Count > 0: bytes[at] = value; break;
-                case 1: bytes.Insert(at, value); break;
-                case 2 when bytes.Count > 0: bytes.RemoveAt(at); break;
-            }
-        }
-
-        return [.. bytes];
-    }
-
-    private static bool DecodesCleanly(byte[] bytes)
-    {
-        try
-        {
-            var frame = Codec.Decode(bytes);
-            // Whatever decodes must encode again: a decoded frame is always a valid frame.
-            return Codec.Encode(frame).Length > 0;
-        }
-        catch (ProtocolException ex)
-        {
-            return ex.ErrorCode is ErrorCodes.MalformedFrame or ErrorCodes.UnknownFrameType;
-        }
-    }
+    public void Mutated_valid_frames__decode_to_a_frame_or_a_protocol_exception_and_nothing_else() =>
+        CodecFuzz.Mutations(Gen.Int[0, Frames.Length - 1].Select(i => Codec.Encode(Frames[i])))
+            .Sample(bytes => CodecFuzz.DecodesCleanly(Codec, bytes), iter: 50_000);
 }
 
 public sealed class StrictDecodingTests

@@ -15,12 +15,7 @@ public sealed class MessagePackFrameCodecTests
     private static readonly MessagePackFrameCodec Binary = MessagePackFrameCodec.Instance;
     private static readonly JsonFrameCodec Json = JsonFrameCodec.Instance;
 
-    private static byte[] Encode(Frame frame)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        Binary.Encode(frame, buffer);
-        return buffer.WrittenSpan.ToArray();
-    }
+    private static byte[] Encode(Frame frame) => CodecFuzz.Encode(Binary, frame);
 
     private static readonly string[] AwkwardNumbers =
     [
@@ -129,44 +124,9 @@ public sealed class MessagePackFrameCodecTests
 
     [Fact]
     public void Random_bytes__decode_to_a_frame_or_a_protocol_exception_and_nothing_else() =>
-        Gen.Byte.Array[0, 200].Sample(bytes => DecodesCleanly(bytes), iter: 20_000);
+        Gen.Byte.Array[0, 200].Sample(bytes => CodecFuzz.DecodesCleanly(Binary, bytes), iter: 20_000);
 
     [Fact]
-    public void Mutated_valid_frames__decode_to_a_frame_or_a_protocol_exception_and_nothing_else()
-    {
-        var gen = from frame in AnyFrame
-                  from edits in Gen.Select(Gen.Int[0, 4000], Gen.Int[0, 2], Gen.Byte).Array[1, 6]
-                  select Mutate(Encode(frame), edits);
-        gen.Sample(bytes => DecodesCleanly(bytes), iter: 50_000);
-    }
-
-    private static byte[] Mutate(byte[] source, (int Position, int Kind, byte Value)[] edits)
-    {
-        var bytes = new List<byte>(source);
-        foreach (var (position, kind, value) in edits)
-        {
-            var at = bytes.Count == 0 ? 0 : position % bytes.Count;
-            switch (kind)
-            {
-                case 0 when bytes.Count > 0: bytes[at] = value; break;
-                case 1: bytes.Insert(at, value); break;
-                case 2 when bytes.Count > 0: bytes.RemoveAt(at); break;
-            }
-        }
-
-        return [.. bytes];
-    }
-
-    private static bool DecodesCleanly(byte[] bytes)
-    {
-        try
-        {
-            var frame = Binary.Decode(bytes);
-            return Encode(frame).Length > 0;
-        }
-        catch (ProtocolException ex)
-        {
-            return ex.ErrorCode is ErrorCodes.MalformedFrame or ErrorCodes.UnknownFrameType;
-        }
-    }
+    public void Mutated_valid_frames__decode_to_a_frame_or_a_protocol_exception_and_nothing_else() =>
+        CodecFuzz.Mutations(AnyFrame.Select(Encode)).Sample(bytes => CodecFuzz.DecodesCleanly(Binary, bytes), iter: 50_000);
 }
