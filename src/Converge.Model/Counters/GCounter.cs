@@ -1,25 +1,26 @@
-using System.Collections.Immutable;
+using Converge.Model.Clocks;
 
 namespace Converge.Model.Counters;
 
 /// <summary>
-/// A grow-only counter: each replica counts its own increments; the value is the sum; merge takes each replica's
-/// maximum, so it is commutative, associative and idempotent. Immutable.
+/// A grow-only counter: each replica counts its own increments; the value is the sum. The per-replica counts merge by
+/// pointwise maximum, which is exactly a <see cref="VersionVector"/>, so that is what holds them: commutative,
+/// associative and idempotent. Immutable.
 /// </summary>
 public sealed class GCounter : IEquatable<GCounter>
 {
-    private readonly ImmutableSortedDictionary<string, long> _counts;
+    private readonly VersionVector _counts;
 
-    private GCounter(ImmutableSortedDictionary<string, long> counts) => _counts = counts;
+    private GCounter(VersionVector counts) => _counts = counts;
 
     /// <summary>The counter at zero.</summary>
-    public static GCounter Empty { get; } = new(ImmutableSortedDictionary.Create<string, long>(StringComparer.Ordinal));
+    public static GCounter Empty { get; } = new(VersionVector.Empty);
 
     /// <summary>The sum over all replicas.</summary>
-    public long Value => _counts.Values.Sum();
+    public long Value => _counts.Counters.Values.Sum();
 
     /// <summary>Each replica's own count.</summary>
-    public IReadOnlyDictionary<string, long> Counts => _counts;
+    public IReadOnlyDictionary<string, long> Counts => _counts.Counters;
 
     /// <summary>This counter with <paramref name="amount"/> more counted by <paramref name="replica"/>.</summary>
     /// <param name="replica">The replica counting (the caller's own id).</param>
@@ -29,16 +30,10 @@ public sealed class GCounter : IEquatable<GCounter>
     {
         ArgumentException.ThrowIfNullOrEmpty(replica);
         ArgumentOutOfRangeException.ThrowIfNegative(amount);
-        if (amount == 0)
-        {
-            // A zero entry would make equal counters compare unequal after a merge drops it.
-            return this;
-        }
-
-        var current = _counts.GetValueOrDefault(replica);
+        var current = _counts[replica];
         return current > long.MaxValue - amount
             ? throw new ArgumentOutOfRangeException(nameof(amount), "The count would overflow.")
-            : new(_counts.SetItem(replica, current + amount));
+            : new(_counts.With(replica, current + amount));
     }
 
     /// <summary>What both replicas have counted: the per-replica maximum.</summary>
@@ -46,25 +41,15 @@ public sealed class GCounter : IEquatable<GCounter>
     public GCounter Merge(GCounter other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        var builder = _counts.ToBuilder();
-        foreach (var (replica, count) in other._counts)
-        {
-            if (count > builder.GetValueOrDefault(replica))
-            {
-                builder[replica] = count;
-            }
-        }
-
-        return new(builder.ToImmutable());
+        return new(_counts.Merge(other._counts));
     }
 
     /// <inheritdoc />
-    public bool Equals(GCounter? other) =>
-        other is not null && _counts.Count == other._counts.Count && _counts.All(c => other._counts.GetValueOrDefault(c.Key) == c.Value);
+    public bool Equals(GCounter? other) => other is not null && _counts.Equals(other._counts);
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => Equals(obj as GCounter);
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(_counts.Count, Value);
+    public override int GetHashCode() => _counts.GetHashCode();
 }
