@@ -1,4 +1,5 @@
 using Converge.Model.Clocks;
+using Converge.Model.Encoding;
 
 namespace Converge.Model.Counters;
 
@@ -43,6 +44,15 @@ public sealed class GCounter : IEquatable<GCounter>
         ArgumentNullException.ThrowIfNull(other);
         return new(_counts.Merge(other._counts));
     }
+
+    /// <summary>Writes the state: the per-replica counts as a version vector.</summary>
+    /// <param name="writer">The writer.</param>
+    public void Encode(ref ModelWriter writer) => _counts.Encode(ref writer);
+
+    /// <summary>Reads a state written by <see cref="Encode"/>.</summary>
+    /// <param name="reader">The reader.</param>
+    /// <exception cref="ModelEncodingException">The bytes are not a valid counter.</exception>
+    public static GCounter Decode(ref ModelReader reader) => new(VersionVector.Decode(ref reader));
 
     /// <inheritdoc />
     public bool Equals(GCounter? other) => other is not null && _counts.Equals(other._counts);

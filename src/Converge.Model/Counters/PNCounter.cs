@@ -1,3 +1,5 @@
+using Converge.Model.Encoding;
+
 namespace Converge.Model.Counters;
 
 /// <summary>
@@ -23,6 +25,19 @@ public sealed record PNCounter(GCounter Increments, GCounter Decrements)
         long.MinValue => throw new ArgumentOutOfRangeException(nameof(delta), "The delta is out of range."),
         _ => this with { Decrements = Decrements.Increment(replica, -delta) },
     };
+
+    /// <summary>Writes the state: increments, then decrements.</summary>
+    /// <param name="writer">The writer.</param>
+    public void Encode(ref ModelWriter writer)
+    {
+        Increments.Encode(ref writer);
+        Decrements.Encode(ref writer);
+    }
+
+    /// <summary>Reads a state written by <see cref="Encode"/>.</summary>
+    /// <param name="reader">The reader.</param>
+    /// <exception cref="ModelEncodingException">The bytes are not a valid counter.</exception>
+    public static PNCounter Decode(ref ModelReader reader) => new(GCounter.Decode(ref reader), GCounter.Decode(ref reader));
 
     /// <summary>What both replicas have counted.</summary>
     /// <param name="other">The other replica's counter.</param>

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Converge.Model.Encoding;
 
 namespace Converge.Model.Sets;
 
@@ -80,6 +81,106 @@ public sealed class OrSet : IEquatable<OrSet>
         }
 
         return new(adds.ToImmutable(), _removed.Union(other._removed), counters.ToImmutable());
+    }
+
+    /// <summary>
+    /// Writes the full state (format 1): the elements with their tags in ordinal order, then the tombstones, then each
+    /// replica's add counter. Tags are (replica string, counter varint); every count is a varint.
+    /// </summary>
+    /// <param name="writer">The writer.</param>
+    public void Encode(ref ModelWriter writer)
+    {
+        writer.WriteByte(FormatVersion);
+        writer.WriteVarUInt((ulong)_adds.Count);
+        foreach (var (element, tags) in _adds.OrderBy(static a => a.Key, StringComparer.Ordinal))
+        {
+            writer.WriteString(element);
+            WriteTags(ref writer, tags);
+        }
+
+        WriteTags(ref writer, _removed);
+        writer.WriteVarUInt((ulong)_counters.Count);
+        foreach (var (replica, counter) in _counters)
+        {
+            writer.WriteString(replica);
+            writer.WriteVarUInt((ulong)counter);
+        }
+    }
+
+    /// <summary>Reads a state written by <see cref="Encode"/>.</summary>
+    /// <param name="reader">The reader.</param>
+    /// <exception cref="ModelEncodingException">The bytes are not a valid set.</exception>
+    public static OrSet Decode(ref ModelReader reader)
+    {
+        if (reader.ReadByte() != FormatVersion)
+        {
+            throw reader.Fail($"unknown OR-Set format (this version reads {FormatVersion})");
+        }
+
+        // Every element, tag or counter takes at least two bytes: no count can exceed half of what is left.
+        var elements = reader.ReadCount(reader.Remaining / 2, "an OR-Set's element count");
+        var adds = ImmutableDictionary.CreateBuilder<string, ImmutableHashSet<OrSetTag>>(StringComparer.Ordinal);
+        for (var i = 0; i < elements; i++)
+        {
+            var element = reader.ReadString();
+            if (!adds.TryAdd(element, ReadTags(ref reader)))
+            {
+                throw reader.Fail($"element '{element}' appears twice");
+            }
+        }
+
+        var removed = ReadTags(ref reader);
+        var replicas = reader.ReadCount(reader.Remaining / 2, "an OR-Set's replica count");
+        var counters = ImmutableSortedDictionary.CreateBuilder<string, long>(StringComparer.Ordinal);
+        for (var i = 0; i < replicas; i++)
+        {
+            var replica = reader.ReadString(1024);
+            var counter = reader.ReadVarUInt();
+            if (replica.Length == 0 || counter is 0 or > long.MaxValue || !counters.TryAdd(replica, (long)counter))
+            {
+                throw reader.Fail("an OR-Set add counter is empty, out of range or repeated");
+            }
+        }
+
+        // Every tag must come from a counter the set knows, or a later local add could reuse it.
+        foreach (var tag in adds.Values.SelectMany(static t => t).Concat(removed))
+        {
+            if (tag.Counter > counters.GetValueOrDefault(tag.Replica))
+            {
+                throw reader.Fail($"tag ({tag.Replica}, {tag.Counter}) is beyond its replica's counter");
+            }
+        }
+
+        return new(adds.ToImmutable(), removed, counters.ToImmutable());
+    }
+
+    private const byte FormatVersion = 1;
+
+    private static void WriteTags(ref ModelWriter writer, ImmutableHashSet<OrSetTag> tags)
+    {
+        writer.WriteVarUInt((ulong)tags.Count);
+        foreach (var tag in tags.OrderBy(static t => t.Replica, StringComparer.Ordinal).ThenBy(static t => t.Counter))
+        {
+            writer.WriteString(tag.Replica);
+            writer.WriteVarUInt((ulong)tag.Counter);
+        }
+    }
+
+    private static ImmutableHashSet<OrSetTag> ReadTags(ref ModelReader reader)
+    {
+        var count = reader.ReadCount(reader.Remaining / 2, "a tag count");
+        var tags = ImmutableHashSet.CreateBuilder<OrSetTag>();
+        for (var i = 0; i < count; i++)
+        {
+            var replica = reader.ReadString(1024);
+            var counter = reader.ReadVarUInt();
+            if (replica.Length == 0 || counter is 0 or > long.MaxValue || !tags.Add(new OrSetTag(replica, (long)counter)))
+            {
+                throw reader.Fail("a tag is empty, out of range or repeated");
+            }
+        }
+
+        return tags.ToImmutable();
     }
 
     /// <summary>Same elements, same adds and same removals (the full state, not only what is visible).</summary>
