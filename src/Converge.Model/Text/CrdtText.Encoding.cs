@@ -20,7 +20,7 @@ public sealed partial class CrdtText
 
     /// <summary>
     /// Encodes the document: replicas and their counters, the items in document order (tombstones as lengths
-    /// only, without their text), then the visible text. Buffered operations are not part of the state.
+    /// only, without their text), the visible text, then the buffered operations.
     /// </summary>
     public byte[] Encode()
     {
@@ -99,6 +99,7 @@ public sealed partial class CrdtText
         }
 
         writer.WriteString(text.ToString());
+        writer.WriteBytes(_pending.Count == 0 ? [] : TextOperationCodec.Encode(_pending));
     }
 
     /// <summary>Loads a document written by <see cref="Encode()"/>, to be edited by <paramref name="replica"/>.</summary>
@@ -214,6 +215,8 @@ public sealed partial class CrdtText
         }
 
         var text = reader.ReadString(int.MaxValue);
+        var pending = reader.ReadBytes();
+        var operations = pending.IsEmpty ? [] : TextOperationCodec.Decode(pending);
         reader.ExpectEnd();
         if (CountCodePoints(text) != visible)
         {
@@ -230,6 +233,18 @@ public sealed partial class CrdtText
 
         var document = new CrdtText(replica, names, sequences, nextClocks);
         document.Load(items, text, ref reader);
+        foreach (var operation in operations)
+        {
+            try
+            {
+                document.Integrate(operation);
+            }
+            catch (ArgumentException e)
+            {
+                throw reader.Fail("a buffered operation contradicts the state: " + e.Message);
+            }
+        }
+
         return document;
     }
 

@@ -80,8 +80,9 @@ public sealed partial class CrdtText
             throw new InvalidOperationException($"Replica {Replica} would exceed {MaxClock} inserted code points.");
         }
 
-        // The origins are the visible neighbours (never tombstones): once a deletion is stable no new operation can
-        // name the deleted item, which is what makes compaction safe (docs/text-crdt.md, "Compaction").
+        // The new text goes right after the visible code point before it, so its origin is always visible; its right
+        // origin is whatever follows there, tombstones included. (A visible right origin would put old tombstones in
+        // the integration scan, which YATA's ordering does not allow for: replicas then diverge.)
         TextItem? left = null;
         if (index > 0)
         {
@@ -94,7 +95,7 @@ public sealed partial class CrdtText
             left = item;
         }
 
-        var right = index < Length ? _tree.FindVisible(index).Item : null;
+        var right = left is null ? _tree.First : left.Next;
         var originReplica = left?.Replica ?? TextItem.None;
         var originClock = left is null ? 0 : left.End - 1;
         var rightReplica = right?.Replica ?? TextItem.None;

@@ -132,7 +132,7 @@ public static class TextOperationCodec
             var header = reader.ReadVarUInt();
             var author = ReadIndex(ref reader, header >> 1, names.Length);
             var sequence = lastSequence[author] + 1 + reader.ReadVarInt();
-            if (sequence < 1 || sequence < lastSequence[author])
+            if (sequence < 1)
             {
                 throw reader.Fail($"operation sequence {sequence} is out of range");
             }
