@@ -169,9 +169,7 @@ public sealed partial class CrdtText
                 ranges.Add(new TextRange(new TextId(replica.Name, item.Clock), item.Length));
             }
 
-            var next = item.Next;
-            MarkDeleted(item, _self.Index, (int)Math.Min(sequence, int.MaxValue));
-            item = next!;
+            item = MarkDeleted(item, _self.Index, (int)Math.Min(sequence, int.MaxValue)).Next!;
         }
 
         return new TextDeletion(Replica, sequence, ranges);
@@ -494,12 +492,44 @@ public sealed partial class CrdtText
         return right;
     }
 
-    private void MarkDeleted(TextItem item, int replica, int sequence)
+    /// <summary>Deletes <paramref name="item"/> and merges it with tombstone neighbours it continues; returns the merged item.</summary>
+    private TextItem MarkDeleted(TextItem item, int replica, int sequence)
     {
         item.Deleted = true;
         item.DeleteReplica = replica;
         item.DeleteSequence = sequence;
         _tree.Changed(item);
+        // Backspacing splits a run one code point at a time; without merging, every deleted code point would stay an item.
+        if (item.Prev is { } previous && TryMerge(previous, item))
+        {
+            item = previous;
+        }
+
+        if (item.Next is { } next)
+        {
+            TryMerge(item, next);
+        }
+
+        return item;
+    }
+
+    /// <summary>Absorbs <paramref name="next"/> into <paramref name="item"/> when both are tombstones of one run, as a split would have left them.</summary>
+    private bool TryMerge(TextItem item, TextItem next)
+    {
+        if (!item.Deleted || !next.Deleted || next.Replica != item.Replica || next.Clock != item.End
+            || next.OriginReplica != item.Replica || next.OriginClock != item.End - 1
+            || next.RightReplica != item.RightReplica || (item.RightReplica != TextItem.None && next.RightClock != item.RightClock)
+            || next.DeleteReplica != item.DeleteReplica)
+        {
+            return false;
+        }
+
+        // The later deletion stamp: stability of the merged tombstone is never claimed too early.
+        item.DeleteSequence = Math.Max(item.DeleteSequence, next.DeleteSequence);
+        item.Length += next.Length;
+        _tree.Remove(next);
+        _replicas[next.Replica].Runs.Remove(next);
+        return true;
     }
 
     private ReplicaState GetOrAddReplica(string name)
