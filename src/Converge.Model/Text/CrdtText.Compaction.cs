@@ -7,8 +7,7 @@ public sealed partial class CrdtText
 {
     /// <summary>
     /// Drops tombstones whose deletion is in <paramref name="stable"/>, keeping the first code point of each run of
-    /// them (the only one a later insertion can name, as its right origin) and any tombstone that a remaining item or
-    /// a buffered operation names. Safe when <paramref name="stable"/> is a causally stable cut: every replica has
+    /// them: the only one a later insertion can name (as its right origin). Safe when <paramref name="stable"/> is a causally stable cut: every replica has
     /// integrated every operation in it, and every operation this replica will integrate later was made by a replica
     /// that had integrated all of it. One way to get such a cut: take the Meet <c>M</c> and the Merge <c>J</c> of all
     /// replicas' <see cref="Version"/>s at one moment; once this replica's version dominates <c>J</c>, <c>M</c> is one.
@@ -39,6 +38,7 @@ public sealed partial class CrdtText
                 // The head of a run of stable tombstones is what follows a visible code point: a later insertion there
                 // names its first code point as right origin, at this replica and at every other. Keep just that one.
                 item = Split(item, 1);
+                dropped.Add(item);
             }
             else if (isStable && previousStable)
             {
@@ -53,43 +53,23 @@ public sealed partial class CrdtText
             return 0;
         }
 
-        // Items made concurrently with a deletion (so not in the cut) may name a tombstone inside the run; a later
-        // integration scan looks their origins up, so what they name stays, and so does what that names in turn.
-        var work = new Stack<TextItem>();
-        for (var item = _tree.First; item is not null; item = item.Next)
-        {
-            if (!dropped.Contains(item))
-            {
-                work.Push(item);
-            }
-        }
-
-        void Keep(int replica, int clock)
-        {
-            if (replica != TextItem.None && _replicas[replica].Runs.Find(clock) is { } named && dropped.Remove(named))
-            {
-                work.Push(named);
-            }
-        }
-
+        // Nothing else is needed: a later insertion's scan range holds only items its author did not know, and every
+        // replica knew these tombstones, so no range ever contains one; an origin lookup that finds nothing here is
+        // answered "not in the range", exactly as a replica that kept it answers (docs/text-crdt.md, "Compaction").
+        // Buffered operations are later ones too; their origins are kept anyway, as a guard against a wrong cut.
         foreach (var operation in _pending)
         {
             if (operation is TextInsertion insertion)
             {
                 foreach (var id in (ReadOnlySpan<TextId?>)[insertion.Origin, insertion.RightOrigin])
                 {
-                    if (id is { } value && _byName.TryGetValue(value.Replica, out var replica) && value.Clock < replica.NextClock)
+                    if (id is { } value && _byName.TryGetValue(value.Replica, out var replica) && value.Clock < replica.NextClock
+                        && replica.Runs.Find((int)value.Clock) is { } named)
                     {
-                        Keep(replica.Index, (int)value.Clock);
+                        dropped.Remove(named);
                     }
                 }
             }
-        }
-
-        while (work.TryPop(out var item))
-        {
-            Keep(item.OriginReplica, item.OriginClock);
-            Keep(item.RightReplica, item.RightClock);
         }
 
         var kept = new List<TextItem>(_tree.Count - dropped.Count);

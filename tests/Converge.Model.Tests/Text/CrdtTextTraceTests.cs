@@ -65,6 +65,41 @@ public sealed class CrdtTextTraceTests
         Assert.Equal(text.ToString(), loaded.ToString());
     }
 
+    [Theory]
+    [MemberData(nameof(Traces))]
+    public void Compacting_a_replayed_trace__keeps_its_text_shrinks_it_and_still_merges(string name)
+    {
+        var trace = EditingTrace.Load(name);
+        var (text, operations) = Replay(trace, "a");
+        var other = new CrdtText("b");
+        foreach (var operation in operations)
+        {
+            other.Integrate(operation);
+        }
+
+        var items = text.ItemCount;
+        var size = text.Encode().Length;
+        text.Compact(text.Version.Meet(other.Version));
+
+        Assert.Equal(trace.EndContent, text.ToString());
+        Assert.True(text.ItemCount < items);
+        Assert.True(text.Encode().Length < size);
+        // Both edit concurrently at a few spots, the uncompacted one right where tombstones were dropped.
+        var random = new Random(42);
+        var fromA = new List<TextOperation>();
+        var fromB = new List<TextOperation>();
+        for (var i = 0; i < 50; i++)
+        {
+            var at = random.Next(text.Length + 1);
+            fromA.Add(text.Insert(at, "A" + i)!);
+            fromB.Add(other.Insert(Math.Min(at, other.Length), "B" + i)!);
+        }
+
+        fromB.ForEach(o => text.Integrate(o));
+        fromA.ForEach(o => other.Integrate(o));
+        Assert.Equal(other.ToString(), text.ToString());
+    }
+
     internal static (CrdtText Text, List<TextOperation> Operations) Replay(EditingTrace trace, string replica)
     {
         var text = new CrdtText(replica);
