@@ -11,7 +11,7 @@ import * as Y from 'yjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const name = process.argv[2] ?? 'automerge-paper';
 const runs = Number(process.argv[3] ?? 5);
-const tracesDir = process.env.CONVERGE_TRACES ?? join(here, '..', '..', '..', 'shared', 'traces');
+const tracesDir = join(process.env.CONVERGE_SHARED || join(here, '..', '..', '..', 'shared'), 'traces');
 const trace = JSON.parse(gunzipSync(readFileSync(join(tracesDir, `${name}.json.gz`))).toString('utf8'));
 const patches = trace.txns.flatMap(t => t.patches);
 if (!global.gc) throw new Error('run with node --expose-gc');
