@@ -51,6 +51,28 @@ public sealed class CrdtTextTraceTests
 
     [Theory]
     [MemberData(nameof(Traces))]
+    public void A_replica_reloaded_from_its_encoding_halfway__integrates_the_rest_to_the_end_content(string name)
+    {
+        var trace = EditingTrace.Load(name);
+        var (_, operations) = Replay(trace, "a");
+        var other = new CrdtText("b");
+        var half = operations.Count / 2;
+        foreach (var operation in operations.Take(half))
+        {
+            other.Integrate(operation);
+        }
+
+        other = CrdtText.Decode(other.Encode(), "b");
+        foreach (var operation in operations.Skip(half))
+        {
+            Assert.True(other.Integrate(operation));
+        }
+
+        Assert.Equal(trace.EndContent, other.ToString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Traces))]
     public void A_replayed_trace_state__round_trips_through_its_encoding(string name)
     {
         var trace = EditingTrace.Load(name);
