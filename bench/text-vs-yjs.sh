@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Replays a shared/traces editing trace into Converge's CrdtText and into Yjs, in the same run, and writes the
-# figures and the ratios (ours / Yjs) into docs/benchmarks.md (between the text-vs-yjs markers; the rest of the file,
-# e.g. the before/after history, is left alone).
+# figures and the ratios (ours / Yjs) into docs/benchmarks.md, in the section between that trace's text-vs-yjs
+# markers (the rest of the file, e.g. the before/after history, is left alone). BMP-only traces: the Yjs runner
+# does not convert code point positions to UTF-16.
 #   bench/text-vs-yjs.sh [trace] [runs]      (defaults: automerge-paper 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +33,7 @@ const rows = [
 ];
 const table = ["| measure | Converge CrdtText | " + y.engine + " | ours / Yjs | target |", "|---|---:|---:|---:|---|",
   ...rows.map(r => "| " + r.join(" | ") + " |")].join("\n");
-const section = `<!-- text-vs-yjs:begin (written by bench/text-vs-yjs.sh; edit outside the markers) -->
+const section = `<!-- text-vs-yjs:${process.env.TRACE}:begin (written by bench/text-vs-yjs.sh; edit outside the markers) -->
 ## Text CRDT vs Yjs: \`${process.env.TRACE}\` (last run ${process.env.DATE})
 
 Machine: ${process.env.NPROC} CPU(s), ${process.env.CPU}; .NET SDK ${process.env.DOTNET}; Node ${process.env.NODE}.
@@ -53,10 +54,11 @@ Raw:
 
     ours ${JSON.stringify(o)}
     yjs  ${JSON.stringify(y)}
-<!-- text-vs-yjs:end -->`;
+<!-- text-vs-yjs:${process.env.TRACE}:end -->`;
 const path = "docs/benchmarks.md";
-let doc = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n\n<!-- text-vs-yjs:begin -->\n<!-- text-vs-yjs:end -->\n";
-const re = /<!-- text-vs-yjs:begin[\s\S]*?<!-- text-vs-yjs:end -->/;
+let doc = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n";
+const t = process.env.TRACE.replace(/[^\w-]/g, "");
+const re = new RegExp("<!-- text-vs-yjs:" + t + ":begin[\\s\\S]*?<!-- text-vs-yjs:" + t + ":end -->");
 doc = re.test(doc) ? doc.replace(re, () => section) : doc + "\n" + section + "\n";
 writeFileSync(path, doc);
 console.log("updated " + path);
