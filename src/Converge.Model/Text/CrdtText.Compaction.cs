@@ -57,7 +57,7 @@ public sealed partial class CrdtText
         // replica knew these tombstones, so no range ever contains one; an origin lookup that finds nothing here is
         // answered "not in the range", exactly as a replica that kept it answers (docs/text-crdt.md, "Compaction").
         // Buffered operations are later ones too; their origins are kept anyway, as a guard against a wrong cut.
-        foreach (var operation in _pending)
+        foreach (var operation in _pending.All)
         {
             if (operation is TextInsertion insertion)
             {

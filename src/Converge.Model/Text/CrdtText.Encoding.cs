@@ -99,7 +99,7 @@ public sealed partial class CrdtText
         }
 
         writer.WriteString(text.ToString());
-        writer.WriteBytes(_pending.Count == 0 ? [] : TextOperationCodec.Encode(_pending));
+        writer.WriteBytes(_pending.Count == 0 ? [] : TextOperationCodec.Encode(_pending.All));
     }
 
     /// <summary>Loads a document written by <see cref="Encode()"/>, to be edited by <paramref name="replica"/>.</summary>

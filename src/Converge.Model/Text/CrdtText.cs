@@ -18,7 +18,7 @@ public sealed partial class CrdtText
     private readonly Dictionary<string, ReplicaState> _byName = new(StringComparer.Ordinal);
     private readonly List<ReplicaState> _replicas = [];
     private readonly ItemTree _tree = new();
-    private readonly List<TextOperation> _pending = [];
+    private readonly PendingOperations _pending = new();
     private readonly ReplicaState _self;
 
     /// <summary>Creates an empty document edited by <paramref name="replica"/>.</summary>
@@ -182,7 +182,9 @@ public sealed partial class CrdtText
     /// </summary>
     /// <param name="operation">The operation.</param>
     /// <returns>Whether the operation was applied now (false: duplicate or buffered).</returns>
-    /// <exception cref="ArgumentException">The operation contradicts what this replica knows of its author (e.g. a clock that does not follow its previous insertion).</exception>
+    /// <exception cref="ArgumentException">The operation, or a buffered one it made ready, contradicts what this replica
+    /// knows of its author (e.g. a clock that does not follow its previous insertion); that one is discarded, the
+    /// others stay applied or buffered.</exception>
     public bool Integrate(TextOperation operation)
     {
         ArgumentNullException.ThrowIfNull(operation);
@@ -191,19 +193,12 @@ public sealed partial class CrdtText
             case Ready.Duplicate:
                 return false;
             case Ready.Later:
-                foreach (var pending in _pending)
-                {
-                    if (pending.Replica == operation.Replica && pending.Sequence == operation.Sequence)
-                    {
-                        return false;
-                    }
-                }
-
                 _pending.Add(operation);
                 return false;
         }
 
         Apply(operation);
+        _pending.Remove(operation.Replica, operation.Sequence);
         DrainPending();
         return true;
     }
@@ -273,22 +268,32 @@ public sealed partial class CrdtText
 
     private void DrainPending()
     {
+        if (_pending.Count == 0)
+        {
+            return;
+        }
+
         bool progress;
         do
         {
             progress = false;
-            for (var i = 0; i < _pending.Count; i++)
+            foreach (var operation in _pending.NextOfEachAuthor(author => _byName.GetValueOrDefault(author)?.Sequence ?? 0))
             {
-                var operation = _pending[i];
-                var ready = Readiness(operation);
-                if (ready == Ready.Later)
+                Ready ready;
+                try
                 {
-                    continue;
+                    ready = Readiness(operation);
+                }
+                catch (ArgumentException)
+                {
+                    // A contradicting operation can never become valid: report it once, do not keep it.
+                    _pending.Remove(operation.Replica, operation.Sequence);
+                    throw;
                 }
 
-                _pending.RemoveAt(i--);
                 if (ready == Ready.Now)
                 {
+                    _pending.Remove(operation.Replica, operation.Sequence);
                     Apply(operation);
                     progress = true;
                 }

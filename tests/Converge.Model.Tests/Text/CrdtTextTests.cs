@@ -114,6 +114,42 @@ public sealed class CrdtTextTests
     }
 
     [Fact]
+    public void Integrate__reports_a_buffered_contradicting_operation_once_and_drops_it()
+    {
+        var a = new CrdtText("a");
+        var first = a.Insert(0, "x")!;
+        var b = new CrdtText("b");
+        Assert.False(b.Integrate(new TextInsertion("a", 2, 5, null, null, "y")));
+
+        Assert.Throws<ArgumentException>(() => b.Integrate(first));
+
+        Assert.Equal("x", b.ToString());
+        Assert.Equal(0, b.PendingCount);
+        Assert.True(b.Integrate(a.Insert(1, "z")!));
+        Assert.Equal("xz", b.ToString());
+    }
+
+    [Fact]
+    public void Integrate__applies_a_long_reversed_backlog()
+    {
+        var a = new CrdtText("a");
+        var operations = new List<TextOperation>();
+        for (var i = 0; i < 2000; i++)
+        {
+            operations.Add(a.Insert(i, "x")!);
+        }
+
+        var b = new CrdtText("b");
+        for (var i = operations.Count - 1; i >= 0; i--)
+        {
+            b.Integrate(operations[i]);
+        }
+
+        Assert.Equal(a.ToString(), b.ToString());
+        Assert.Equal(0, b.PendingCount);
+    }
+
+    [Fact]
     public void Version__counts_each_replicas_integrated_operations()
     {
         var a = new CrdtText("a");
