@@ -48,7 +48,8 @@ ${table}
 
 Also measured for Converge: ${(o.allocatedBytes / 1048576).toFixed(1)} MiB allocated during the replay (operations
 returned to the caller included), ${o.items.toLocaleString("en-US")} items (runs) in the document, and
-${kb(o.compactedEncodedBytes)} encoded after compacting the (single-replica, hence fully stable) history.
+${kb(o.compactedEncodedBytes)} encoded after compacting the (single-replica, hence fully stable) history; a second
+replica integrates the operations of all ${o.patches.toLocaleString("en-US")} patches (the remote path) in ${ms(o.integrateRemoteMs)}.
 
 Raw:
 

@@ -8,7 +8,8 @@ namespace Converge.Benchmarks.Text;
 
 /// <summary>
 /// Replays an editing trace into <see cref="CrdtText"/> several times and prints the medians as one JSON object:
-/// replay time, bytes allocated, GC heap retained by the document, encoded size, encode and load (decode) time.
+/// replay time, bytes allocated, GC heap retained by the document, encoded size, encode and load (decode) time,
+/// and the time another replica takes to integrate all the operations.
 /// A custom runner rather than BenchmarkDotNet because the figures are whole-trace ones compared with Yjs's
 /// (bench/yjs/trace.mjs, measured the same way). Run: dotnet run -c Release --project bench/Converge.Benchmarks -- text-trace [trace] [runs]
 /// </summary>
@@ -41,6 +42,7 @@ internal static class TextTraceRunner
             ["loadMs"] = Median(static r => r.LoadMs),
             ["items"] = Median(static r => r.Items),
             ["compactedEncodedBytes"] = Median(static r => r.CompactedBytes),
+            ["integrateRemoteMs"] = Median(static r => r.IntegrateMs),
         };
         Console.WriteLine(JsonSerializer.Serialize(summary));
         return 0;
@@ -81,11 +83,42 @@ internal static class TextTraceRunner
             throw new InvalidOperationException("the loaded CrdtText did not reproduce endContent");
         }
 
+        // The remote path: a second replica integrates every operation of the first (collected in an untimed replay).
+        var operations = new List<TextOperation>();
+        void Add(TextOperation? operation)
+        {
+            if (operation is not null)
+            {
+                operations.Add(operation);
+            }
+        }
+
+        var source = new CrdtText("bench");
+        Add(source.Insert(0, trace.StartContent));
+        foreach (var patch in patches)
+        {
+            Add(source.Delete(patch.Position, patch.DeleteCount));
+            Add(source.Insert(patch.Position, patch.Insert));
+        }
+
+        var remote = new CrdtText("remote");
+        stopwatch.Restart();
+        foreach (var operation in operations)
+        {
+            remote.Integrate(operation);
+        }
+
+        var integrateMs = stopwatch.Elapsed.TotalMilliseconds;
+        if (remote.ToString() != trace.EndContent)
+        {
+            throw new InvalidOperationException("the remote CrdtText did not reproduce endContent");
+        }
+
         var items = text.ItemCount;
         // A single-replica history is all stable: what compaction leaves (not timed).
         text.Compact(text.Version);
         var compactedBytes = text.Encode().Length;
-        return new Result(replayMs, allocated, heap, encoded.Length, encodeMs, loadMs, items, compactedBytes);
+        return new Result(replayMs, allocated, heap, encoded.Length, encodeMs, loadMs, items, compactedBytes, integrateMs);
     }
 
     private static void FullCollect()
@@ -97,5 +130,5 @@ internal static class TextTraceRunner
         }
     }
 
-    private sealed record Result(double ReplayMs, double AllocatedBytes, double HeapBytes, double EncodedBytes, double EncodeMs, double LoadMs, double Items, double CompactedBytes);
+    private sealed record Result(double ReplayMs, double AllocatedBytes, double HeapBytes, double EncodedBytes, double EncodeMs, double LoadMs, double Items, double CompactedBytes, double IntegrateMs);
 }
