@@ -9,6 +9,7 @@ namespace Converge.Model.Text;
 /// <see cref="Integrate"/>: idempotent, and in any order (operations whose dependencies are missing wait in a buffer).
 /// Replicas that integrated the same operations have the same text. Concurrent runs typed at the same spot are never
 /// interleaved. Indices and lengths count Unicode code points (not UTF-16 units). See docs/text-crdt.md.
+/// Not thread-safe: one owner (the document's reader loop) calls it.
 /// </summary>
 public sealed partial class CrdtText
 {
@@ -264,7 +265,7 @@ public sealed partial class CrdtText
     }
 
     private bool Known(TextId? id, long length) =>
-        id is not { } value || (_byName.TryGetValue(value.Replica, out var replica) && value.Clock + length <= replica.NextClock);
+        id is not { } value || (_byName.TryGetValue(value.Replica, out var replica) && value.Clock <= replica.NextClock - length);
 
     private void DrainPending()
     {

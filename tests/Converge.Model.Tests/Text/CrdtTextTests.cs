@@ -150,6 +150,19 @@ public sealed class CrdtTextTests
     }
 
     [Fact]
+    public void Integrate__buffers_a_deletion_of_clocks_near_the_end_of_the_range_instead_of_overflowing()
+    {
+        var a = new CrdtText("a");
+        var b = new CrdtText("b");
+        b.Integrate(a.Insert(0, "abc")!);
+
+        Assert.False(b.Integrate(new TextDeletion("a", 2, [new TextRange(new TextId("a", long.MaxValue), 2)])));
+
+        Assert.Equal("abc", b.ToString());
+        Assert.Equal(1, b.PendingCount);
+    }
+
+    [Fact]
     public void Version__counts_each_replicas_integrated_operations()
     {
         var a = new CrdtText("a");
