@@ -34,8 +34,9 @@ namespace Converge.Model.Maps;
 /// <para>
 /// <b>Encoding.</b> A format byte (0x21); a table of the distinct node ids; the object count; per object in
 /// ordinal id order its id, a delete flag byte with the delete's timestamp, the field count and per field in
-/// ordinal order name, timestamp and value. Timestamps inside are physical varint, counter varint and node-table
-/// index, so a node id is written once however many writes it made.
+/// ordinal order name, timestamp and value. Timestamps inside are the physical time as a varint offset from the
+/// earliest physical time in the state (written once, after the node table), the counter varint and the node-table
+/// index: a node id is written once however many writes it made, and a present-day time takes 1–4 bytes, not 6.
 /// </para>
 /// </remarks>
 public sealed class LwwObjectMap : IEquatable<LwwObjectMap>
@@ -156,6 +157,7 @@ public sealed class LwwObjectMap : IEquatable<LwwObjectMap>
     {
         var nodes = new Dictionary<string, int>(StringComparer.Ordinal);
         var nodeList = new List<string>();
+        var basePhysical = long.MaxValue;
         foreach (var entry in _objects.Values)
         {
             AddNode(entry.DeletedAt);
@@ -173,6 +175,8 @@ public sealed class LwwObjectMap : IEquatable<LwwObjectMap>
             writer.WriteString(node);
         }
 
+        basePhysical = nodeList.Count == 0 ? 0 : basePhysical;
+        writer.WriteVarUInt((ulong)basePhysical);
         writer.WriteVarUInt((ulong)_objects.Count);
         foreach (var (id, entry) in _objects)
         {
@@ -184,21 +188,27 @@ public sealed class LwwObjectMap : IEquatable<LwwObjectMap>
             else
             {
                 writer.WriteByte(1);
-                WriteTimestamp(ref writer, entry.DeletedAt, nodes);
+                WriteTimestamp(ref writer, entry.DeletedAt, basePhysical, nodes);
             }
 
             writer.WriteVarUInt((ulong)entry.Fields.Count);
             foreach (var (field, register) in entry.Fields)
             {
                 writer.WriteString(field);
-                WriteTimestamp(ref writer, register.Timestamp, nodes);
+                WriteTimestamp(ref writer, register.Timestamp, basePhysical, nodes);
                 register.Value.Encode(ref writer);
             }
         }
 
         void AddNode(HlcTimestamp timestamp)
         {
-            if (timestamp != HlcTimestamp.Zero && nodes.TryAdd(timestamp.NodeId, nodeList.Count))
+            if (timestamp == HlcTimestamp.Zero)
+            {
+                return;
+            }
+
+            basePhysical = Math.Min(basePhysical, timestamp.PhysicalMilliseconds);
+            if (nodes.TryAdd(timestamp.NodeId, nodeList.Count))
             {
                 nodeList.Add(timestamp.NodeId);
             }
@@ -226,6 +236,12 @@ public sealed class LwwObjectMap : IEquatable<LwwObjectMap>
             }
         }
 
+        var basePhysical = reader.ReadVarUInt();
+        if (basePhysical > HlcTimestamp.MaxPhysicalMilliseconds)
+        {
+            throw reader.Fail($"base physical time {basePhysical} is out of range");
+        }
+
         var objectCount = reader.ReadCount(reader.Remaining / 3, "the object count");
         var objects = ImmutableSortedDictionary.CreateBuilder<string, ObjectEntry>(StringComparer.Ordinal);
         string? previousId = null;
@@ -241,7 +257,7 @@ public sealed class LwwObjectMap : IEquatable<LwwObjectMap>
             var deletedAt = reader.ReadByte() switch
             {
                 0 => HlcTimestamp.Zero,
-                1 => ReadTimestamp(ref reader, nodes),
+                1 => ReadTimestamp(ref reader, (long)basePhysical, nodes),
                 var flag => throw reader.Fail($"delete flag {flag} is neither 0 nor 1"),
             };
 
@@ -257,7 +273,7 @@ public sealed class LwwObjectMap : IEquatable<LwwObjectMap>
                 }
 
                 previousField = field;
-                var timestamp = ReadTimestamp(ref reader, nodes);
+                var timestamp = ReadTimestamp(ref reader, (long)basePhysical, nodes);
                 if (timestamp <= deletedAt)
                 {
                     throw reader.Fail("a field write is not newer than its object's delete");
@@ -305,20 +321,22 @@ public sealed class LwwObjectMap : IEquatable<LwwObjectMap>
         return name.Length > 0 ? name : throw reader.Fail($"{what} is empty");
     }
 
-    private static void WriteTimestamp(ref ModelWriter writer, HlcTimestamp timestamp, Dictionary<string, int> nodes)
+    private static void WriteTimestamp(ref ModelWriter writer, HlcTimestamp timestamp, long basePhysical, Dictionary<string, int> nodes)
     {
-        writer.WriteVarUInt((ulong)timestamp.PhysicalMilliseconds);
+        writer.WriteVarUInt((ulong)(timestamp.PhysicalMilliseconds - basePhysical));
         writer.WriteVarUInt((ulong)timestamp.Counter);
         writer.WriteVarUInt((ulong)nodes[timestamp.NodeId]);
     }
 
-    private static HlcTimestamp ReadTimestamp(ref ModelReader reader, string[] nodes)
+    private static HlcTimestamp ReadTimestamp(ref ModelReader reader, long basePhysical, string[] nodes)
     {
-        var physical = reader.ReadVarUInt();
-        if (physical > HlcTimestamp.MaxPhysicalMilliseconds)
+        var offset = reader.ReadVarUInt();
+        if (offset > (ulong)(HlcTimestamp.MaxPhysicalMilliseconds - basePhysical))
         {
-            throw reader.Fail($"timestamp physical time {physical} is out of range");
+            throw reader.Fail($"timestamp physical offset {offset} is out of range");
         }
+
+        var physical = basePhysical + (long)offset;
 
         var counter = reader.ReadCount(int.MaxValue, "a timestamp counter");
         if (nodes.Length == 0)
