@@ -2,7 +2,7 @@ namespace Converge.Model.Encoding;
 
 /// <summary>
 /// Writes and reads values of <typeparamref name="T"/> inside a model encoding, so that generic types such as
-/// <see cref="Registers.LwwRegister{T}"/> and the OR-Set can encode their contents.
+/// <see cref="Registers.LwwRegister{T}"/> and <see cref="Sets.OrSet{T}"/> can encode their contents.
 /// </summary>
 /// <typeparam name="T">The value type.</typeparam>
 /// <remarks>
