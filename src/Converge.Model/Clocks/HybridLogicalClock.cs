@@ -10,7 +10,8 @@ namespace Converge.Model.Clocks;
 /// goes back, and the counter orders events within one millisecond. <see cref="Receive"/> moves the clock past a
 /// remote timestamp, unless that timestamp is more than <see cref="HybridLogicalClockOptions.MaxForwardDrift"/>
 /// ahead of the local wall clock. If the counter would overflow, the clock borrows the next millisecond instead
-/// (it runs at most that far ahead of the highest time it has seen), so it never throws on a local event.
+/// (it runs at most that far ahead of the highest time it has seen), so it never throws on a local event before
+/// the last representable millisecond (year 9999).
 /// Safe to call from several threads.
 /// </remarks>
 public sealed class HybridLogicalClock
@@ -120,6 +121,11 @@ public sealed class HybridLogicalClock
     {
         if (from == int.MaxValue)
         {
+            if (_physical == HlcTimestamp.MaxPhysicalMilliseconds)
+            {
+                throw new InvalidOperationException("The clock has reached the last representable timestamp.");
+            }
+
             _physical++;
             _counter = 0;
         }
