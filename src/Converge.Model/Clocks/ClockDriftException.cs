@@ -1,8 +1,9 @@
 namespace Converge.Model.Clocks;
 
 /// <summary>
-/// A remote reading is further ahead of this node's wall clock than the clock allows: adopting it would drag every
-/// later local timestamp into the future (the clock-skew failure the article warns about), so it is refused.
+/// A received <see cref="HlcTimestamp"/> is further ahead of the local wall clock than
+/// <see cref="HybridLogicalClockOptions.MaxForwardDrift"/> allows; the clock did not adopt it.
+/// The sender's clock is probably wrong: reject the message that carried it.
 /// </summary>
 public sealed class ClockDriftException : ConvergeException
 {
@@ -10,19 +11,23 @@ public sealed class ClockDriftException : ConvergeException
     public const string Code = "clock_drift";
 
     /// <summary>Creates the exception.</summary>
-    /// <param name="remote">The refused reading.</param>
-    /// <param name="drift">How far ahead of the local wall clock it is.</param>
-    /// <param name="allowed">The configured maximum.</param>
-    public ClockDriftException(HlcTimestamp remote, TimeSpan drift, TimeSpan allowed)
-        : base(Code, $"The timestamp from node '{remote.NodeId}' is {drift.TotalMilliseconds:0} ms ahead of this clock; at most {allowed.TotalMilliseconds:0} ms is accepted.")
+    /// <param name="remote">The rejected timestamp.</param>
+    /// <param name="localWallMilliseconds">The local wall clock when it was received.</param>
+    /// <param name="maxForwardDrift">The drift allowed.</param>
+    public ClockDriftException(HlcTimestamp remote, long localWallMilliseconds, TimeSpan maxForwardDrift)
+        : base(Code, $"Timestamp {remote} is {remote.PhysicalMilliseconds - localWallMilliseconds} ms ahead of the local clock ({localWallMilliseconds}); at most {(long)maxForwardDrift.TotalMilliseconds} ms is allowed.")
     {
         Remote = remote;
-        Drift = drift;
+        LocalWallMilliseconds = localWallMilliseconds;
+        MaxForwardDrift = maxForwardDrift;
     }
 
-    /// <summary>The refused reading.</summary>
+    /// <summary>The rejected timestamp.</summary>
     public HlcTimestamp Remote { get; }
 
-    /// <summary>How far ahead of the local wall clock it was.</summary>
-    public TimeSpan Drift { get; }
+    /// <summary>The local wall clock, in Unix milliseconds, when the timestamp was received.</summary>
+    public long LocalWallMilliseconds { get; }
+
+    /// <summary>The forward drift that was allowed.</summary>
+    public TimeSpan MaxForwardDrift { get; }
 }

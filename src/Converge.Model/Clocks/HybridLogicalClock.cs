@@ -1,87 +1,142 @@
 namespace Converge.Model.Clocks;
 
 /// <summary>
-/// A hybrid logical clock (Kulkarni et al., 2014): readings follow the wall clock when it moves forward, stay strictly
-/// increasing when it stands still or jumps back, and move past every reading received from other nodes, so that
-/// "last writer wins" follows causality even with skewed clocks. Time comes only from the injected
-/// <see cref="TimeProvider"/>. Thread-safe.
+/// A hybrid logical clock (Kulkarni et al., 2014): timestamps that stay close to wall-clock time yet respect
+/// causality, so last-writer-wins picks the write a person would call "later" without trusting clocks to be in
+/// sync (the article's "Clock skew problem").
 /// </summary>
+/// <remarks>
+/// <see cref="Now"/> is strictly increasing even when the wall clock jumps backwards: the physical part never
+/// goes back, and the counter orders events within one millisecond. <see cref="Receive"/> moves the clock past a
+/// remote timestamp, unless that timestamp is more than <see cref="HybridLogicalClockOptions.MaxForwardDrift"/>
+/// ahead of the local wall clock. If the counter would overflow, the clock borrows the next millisecond instead
+/// (it runs at most that far ahead of the highest time it has seen), so it never throws on a local event before
+/// the last representable millisecond (year 9999).
+/// Safe to call from several threads.
+/// </remarks>
 public sealed class HybridLogicalClock
 {
-    internal const int MaxNodeIdBytes = 256;
-
-    private readonly TimeProvider _time;
+    private readonly TimeProvider _timeProvider;
+    private readonly long _maxForwardDriftMilliseconds;
     private readonly TimeSpan _maxForwardDrift;
-    private readonly Lock _gate = new();
-    private HlcTimestamp _last;
+    private readonly Lock _lock = new();
+    private long _physical;
+    private int _counter;
 
-    /// <summary>Creates a clock for one node.</summary>
-    /// <param name="nodeId">This node's id: unique among the replicas that exchange readings.</param>
-    /// <param name="time">The wall clock.</param>
-    /// <param name="maxForwardDrift">How far ahead of the local wall clock a received reading may be. Default 1 minute.</param>
-    /// <exception cref="ArgumentException">The node id is empty or too long, or the drift is not positive.</exception>
-    public HybridLogicalClock(string nodeId, TimeProvider time, TimeSpan? maxForwardDrift = null)
+    /// <summary>Creates a clock that has produced nothing yet.</summary>
+    /// <param name="nodeId">This node's id: unique among all nodes that share data, non-empty.</param>
+    /// <param name="timeProvider">The wall clock.</param>
+    /// <param name="options">Settings; the defaults when null.</param>
+    public HybridLogicalClock(string nodeId, TimeProvider timeProvider, HybridLogicalClockOptions? options = null)
     {
-        ArgumentException.ThrowIfNullOrEmpty(nodeId);
-        ArgumentNullException.ThrowIfNull(time);
-        if (System.Text.Encoding.UTF8.GetByteCount(nodeId) > MaxNodeIdBytes)
-        {
-            throw new ArgumentException($"A node id is at most {MaxNodeIdBytes} bytes of UTF-8.", nameof(nodeId));
-        }
-
-        _maxForwardDrift = maxForwardDrift ?? TimeSpan.FromMinutes(1);
-        if (_maxForwardDrift <= TimeSpan.Zero)
-        {
-            throw new ArgumentException("The maximum forward drift must be positive.", nameof(maxForwardDrift));
-        }
-
+        HlcTimestamp.ValidateNodeId(nodeId);
+        ArgumentNullException.ThrowIfNull(timeProvider);
         NodeId = nodeId;
-        _time = time;
-        _last = new HlcTimestamp(0, 0, nodeId);
+        _timeProvider = timeProvider;
+        _maxForwardDrift = (options ?? new HybridLogicalClockOptions()).MaxForwardDrift;
+        _maxForwardDriftMilliseconds = (long)Math.Min(_maxForwardDrift.TotalMilliseconds, HlcTimestamp.MaxPhysicalMilliseconds);
     }
 
-    /// <summary>This node's id.</summary>
+    /// <summary>This node's id, the tiebreak of its timestamps.</summary>
     public string NodeId { get; }
 
-    /// <summary>A reading for a local event: later than every reading this clock has produced or received.</summary>
+    /// <summary>The latest timestamp produced (<see cref="HlcTimestamp.Zero"/>'s time with this node's id before any).</summary>
+    public HlcTimestamp Last
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return Current();
+            }
+        }
+    }
+
+    /// <summary>A timestamp for a local event, greater than every timestamp this clock produced or received.</summary>
     public HlcTimestamp Now()
     {
-        var physical = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        lock (_gate)
+        var wall = WallMilliseconds();
+        lock (_lock)
         {
-            _last = physical > _last.WallMilliseconds ? new HlcTimestamp(physical, 0, NodeId) : Tick(_last.WallMilliseconds, _last.Counter);
-            return _last;
+            if (wall > _physical)
+            {
+                _physical = wall;
+                _counter = 0;
+            }
+            else
+            {
+                Tick(_counter);
+            }
+
+            return Current();
         }
     }
 
-    /// <summary>Takes in a reading from another node (on receiving its change) and returns a local reading after it.</summary>
-    /// <param name="remote">The other node's reading.</param>
-    /// <exception cref="ClockDriftException">The reading is more than the maximum drift ahead of the local wall clock.</exception>
+    /// <summary>
+    /// Records the receipt of <paramref name="remote"/> and returns a timestamp for the receive event, greater than
+    /// both <paramref name="remote"/> and every timestamp this clock produced before.
+    /// </summary>
+    /// <param name="remote">A timestamp from another node.</param>
+    /// <exception cref="ClockDriftException">
+    /// <paramref name="remote"/> is more than <see cref="HybridLogicalClockOptions.MaxForwardDrift"/> ahead of the
+    /// wall clock; the clock is unchanged.
+    /// </exception>
     public HlcTimestamp Receive(HlcTimestamp remote)
     {
-        var now = _time.GetUtcNow();
-        var physical = now.ToUnixTimeMilliseconds();
-        var drift = TimeSpan.FromMilliseconds(remote.WallMilliseconds - physical);
-        if (drift > _maxForwardDrift)
+        var wall = WallMilliseconds();
+        if (remote.PhysicalMilliseconds - wall > _maxForwardDriftMilliseconds)
         {
-            throw new ClockDriftException(remote, drift, _maxForwardDrift);
+            throw new ClockDriftException(remote, wall, _maxForwardDrift);
         }
 
-        lock (_gate)
+        lock (_lock)
         {
-            var wall = Math.Max(physical, Math.Max(_last.WallMilliseconds, remote.WallMilliseconds));
-            _last = (wall == _last.WallMilliseconds, wall == remote.WallMilliseconds) switch
+            var physical = Math.Max(wall, Math.Max(_physical, remote.PhysicalMilliseconds));
+            if (physical == _physical && physical == remote.PhysicalMilliseconds)
             {
-                (true, true) => Tick(wall, Math.Max(_last.Counter, remote.Counter)),
-                (true, false) => Tick(wall, _last.Counter),
-                (false, true) => Tick(wall, remote.Counter),
-                _ => new HlcTimestamp(wall, 0, NodeId),
-            };
-            return _last;
+                Tick(Math.Max(_counter, remote.Counter));
+            }
+            else if (physical == _physical)
+            {
+                Tick(_counter);
+            }
+            else if (physical == remote.PhysicalMilliseconds)
+            {
+                _physical = physical;
+                Tick(remote.Counter);
+            }
+            else
+            {
+                _physical = physical;
+                _counter = 0;
+            }
+
+            return Current();
         }
     }
 
-    // A counter at its limit carries into the millisecond: readings stay increasing, only slightly ahead of time.
-    private HlcTimestamp Tick(long wall, int counter) =>
-        counter == int.MaxValue ? new HlcTimestamp(wall + 1, 0, NodeId) : new HlcTimestamp(wall, counter + 1, NodeId);
+    // Must hold _lock. Sets the counter to one past `from`, borrowing the next millisecond on overflow so that
+    // the clock stays strictly monotonic instead of wrapping or throwing.
+    private void Tick(int from)
+    {
+        if (from == int.MaxValue)
+        {
+            if (_physical == HlcTimestamp.MaxPhysicalMilliseconds)
+            {
+                throw new InvalidOperationException("The clock has reached the last representable timestamp.");
+            }
+
+            _physical++;
+            _counter = 0;
+        }
+        else
+        {
+            _counter = from + 1;
+        }
+    }
+
+    private HlcTimestamp Current() => new(_physical, _counter, NodeId, trusted: true);
+
+    private long WallMilliseconds() =>
+        Math.Clamp(_timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), 0, HlcTimestamp.MaxPhysicalMilliseconds);
 }

@@ -1,65 +1,92 @@
+using System.Buffers;
 using Converge.Model.Clocks;
 using Converge.Model.Encoding;
 
 namespace Converge.Model.Counters;
 
 /// <summary>
-/// A grow-only counter: each replica counts its own increments; the value is the sum. The per-replica counts merge by
-/// pointwise maximum, which is exactly a <see cref="VersionVector"/>, so that is what holds them: commutative,
-/// associative and idempotent. Immutable.
+/// A grow-only counter: each replica counts its own increments, and the value is the sum. Immutable.
 /// </summary>
+/// <remarks>
+/// The state is a <see cref="VersionVector"/> of per-replica totals. <see cref="Merge"/> is the pointwise maximum
+/// (a join). Operations are deltas that carry the replica's new total rather than the amount added
+/// (<see cref="CounterDelta"/>), so applying one is also a maximum: duplicates and reordering are harmless,
+/// where "add 5" would count twice when redelivered. Encoding: a format byte (0x31) and the vector.
+/// </remarks>
 public sealed class GCounter : IEquatable<GCounter>
 {
-    private readonly VersionVector _counts;
-
-    private GCounter(VersionVector counts) => _counts = counts;
+    private GCounter(VersionVector totals) => Totals = totals;
 
     /// <summary>The counter at zero.</summary>
     public static GCounter Empty { get; } = new(VersionVector.Empty);
 
-    /// <summary>The sum over all replicas.</summary>
-    public long Value => _counts.Counters.Values.Sum();
+    /// <summary>Each replica's total, as a version vector.</summary>
+    public VersionVector Totals { get; }
 
-    /// <summary>Each replica's own count.</summary>
-    public IReadOnlyDictionary<string, long> Counts => _counts.Counters;
+    /// <summary>The counter's value: the sum of every replica's total.</summary>
+    /// <exception cref="OverflowException">The sum exceeds <see cref="long.MaxValue"/>.</exception>
+    public long Value => checked(Totals.Counters.Values.Sum());
 
-    /// <summary>This counter with <paramref name="amount"/> more counted by <paramref name="replica"/>.</summary>
-    /// <param name="replica">The replica counting (the caller's own id).</param>
-    /// <param name="amount">How much; never negative (use <see cref="PNCounter"/> to count down).</param>
-    /// <exception cref="ArgumentOutOfRangeException">The amount is negative, or the count would overflow.</exception>
-    public GCounter Increment(string replica, long amount = 1)
+    /// <summary>The delta that records <paramref name="amount"/> more increments by <paramref name="replica"/>.</summary>
+    /// <param name="replica">The incrementing replica (the caller's own id).</param>
+    /// <param name="amount">How much to add; positive.</param>
+    /// <exception cref="OverflowException">The replica's total would exceed <see cref="long.MaxValue"/>.</exception>
+    public CounterDelta PrepareIncrement(string replica, long amount = 1)
     {
         ArgumentException.ThrowIfNullOrEmpty(replica);
-        ArgumentOutOfRangeException.ThrowIfNegative(amount);
-        var current = _counts[replica];
-        return current > long.MaxValue - amount
-            ? throw new ArgumentOutOfRangeException(nameof(amount), "The count would overflow.")
-            : new(_counts.With(replica, current + amount));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(amount);
+        return new CounterDelta(replica, checked(Totals[replica] + amount));
     }
 
-    /// <summary>What both replicas have counted: the per-replica maximum.</summary>
+    /// <summary>Increments by <paramref name="amount"/> on behalf of <paramref name="replica"/>.</summary>
+    /// <param name="replica">The incrementing replica.</param>
+    /// <param name="amount">How much to add; positive.</param>
+    public GCounter Increment(string replica, long amount = 1) => Apply(PrepareIncrement(replica, amount));
+
+    /// <summary>Applies a delta: raises the replica's total to the delta's, if that is higher.</summary>
+    /// <param name="delta">The delta.</param>
+    public GCounter Apply(CounterDelta delta)
+    {
+        ArgumentNullException.ThrowIfNull(delta);
+        var totals = Totals.With(delta.Replica, delta.Total);
+        return ReferenceEquals(totals, Totals) ? this : new(totals);
+    }
+
+    /// <summary>The pointwise maximum of both replicas' totals.</summary>
     /// <param name="other">The other replica's counter.</param>
     public GCounter Merge(GCounter other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        return new(_counts.Merge(other._counts));
+        return new(Totals.Merge(other.Totals));
     }
 
-    /// <summary>Writes the state: the per-replica counts as a version vector.</summary>
-    /// <param name="writer">The writer.</param>
-    public void Encode(ref ModelWriter writer) => _counts.Encode(ref writer);
+    /// <summary>Writes the state: format byte, then the totals vector.</summary>
+    /// <param name="output">Where bytes go.</param>
+    public void Encode(IBufferWriter<byte> output)
+    {
+        var writer = new ModelWriter(output);
+        writer.WriteByte(ModelFormat.GCounterV1);
+        Totals.Encode(ref writer);
+    }
 
     /// <summary>Reads a state written by <see cref="Encode"/>.</summary>
-    /// <param name="reader">The reader.</param>
+    /// <param name="bytes">The encoding, exactly.</param>
     /// <exception cref="ModelEncodingException">The bytes are not a valid counter.</exception>
-    public static GCounter Decode(ref ModelReader reader) => new(VersionVector.Decode(ref reader));
+    public static GCounter Decode(ReadOnlySpan<byte> bytes)
+    {
+        var reader = new ModelReader(bytes);
+        ModelFormat.Expect(ref reader, ModelFormat.GCounterV1, "a G-Counter");
+        var totals = VersionVector.Decode(ref reader);
+        reader.ExpectEnd();
+        return new(totals);
+    }
 
     /// <inheritdoc />
-    public bool Equals(GCounter? other) => other is not null && _counts.Equals(other._counts);
+    public bool Equals(GCounter? other) => other is not null && Totals.Equals(other.Totals);
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => Equals(obj as GCounter);
 
     /// <inheritdoc />
-    public override int GetHashCode() => _counts.GetHashCode();
+    public override int GetHashCode() => Totals.GetHashCode();
 }

@@ -1,5 +1,4 @@
 using Converge.Model.Clocks;
-using Converge.Model.Encoding;
 using CsCheck;
 using Microsoft.Extensions.Time.Testing;
 
@@ -7,118 +6,165 @@ namespace Converge.Model.Tests.Clocks;
 
 public sealed class HybridLogicalClockTests
 {
+    private static readonly DateTimeOffset Start = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+
     [Fact]
-    public void Readings_stay_strictly_increasing__whatever_the_wall_clock_does()
+    public void Now__follows_the_wall_clock_when_it_moves_forward()
     {
-        // Each step: move the wall clock by -5 s..+5 s, then read locally or receive from a second node.
-        Gen.Select(Gen.Int[-5000, 5000], Gen.Bool).Array[1, 60].Sample(steps =>
+        var time = new FakeTimeProvider(Start);
+        var clock = new HybridLogicalClock("a", time);
+
+        var first = clock.Now();
+        time.Advance(TimeSpan.FromMilliseconds(5));
+        var second = clock.Now();
+
+        Assert.Equal(new HlcTimestamp(Start.ToUnixTimeMilliseconds(), 0, "a"), first);
+        Assert.Equal(new HlcTimestamp(Start.ToUnixTimeMilliseconds() + 5, 0, "a"), second);
+    }
+
+    [Fact]
+    public void Now_after_the_wall_clock_jumps_back__keeps_physical_time_and_counts()
+    {
+        var time = new FakeTimeProvider(Start);
+        var clock = new HybridLogicalClock("a", time);
+        var before = clock.Now();
+
+        time.AdjustTime(Start - TimeSpan.FromHours(1));
+        var after = clock.Now();
+
+        Assert.Equal(before.PhysicalMilliseconds, after.PhysicalMilliseconds);
+        Assert.Equal(before.Counter + 1, after.Counter);
+    }
+
+    [Fact]
+    public void Now_and_Receive_under_random_wall_clock_jumps__are_strictly_monotonic()
+    {
+        var step = Gen.Select(Gen.Long[-120_000, 120_000], Gen.Bool, Gen.Long[-50_000, 50_000], Gen.Int[0, 5]);
+        step.Array[1, 60].Sample(steps =>
         {
-            var time = new WallClock(DateTimeOffset.UnixEpoch.AddYears(50));
-            var otherTime = new WallClock(DateTimeOffset.UnixEpoch.AddYears(50));
+            var time = new FakeTimeProvider(Start);
             var clock = new HybridLogicalClock("a", time);
-            var other = new HybridLogicalClock("b", otherTime);
-            var previous = clock.Now();
-            foreach (var (jump, receive) in steps)
+            var previous = HlcTimestamp.Zero;
+            foreach (var (jump, receive, remoteOffset, remoteCounter) in steps)
             {
-                time.Now = time.Now.AddMilliseconds(jump);
-                otherTime.Now = otherTime.Now.AddMilliseconds(Math.Abs(jump) % 50);
-                var remote = other.Now();
+                time.AdjustTime(time.GetUtcNow().AddMilliseconds(jump));
                 HlcTimestamp next;
-                try
+                if (receive)
                 {
-                    next = receive ? clock.Receive(remote) : clock.Now();
+                    var remote = new HlcTimestamp(time.GetUtcNow().ToUnixTimeMilliseconds() + remoteOffset, remoteCounter, "b");
+                    next = clock.Receive(remote);
+                    Assert.True(next > remote, $"{next} is not after the received {remote}");
                 }
-                catch (ClockDriftException)
+                else
                 {
-                    // Refused exactly when the remote is more than the allowed minute ahead of this wall clock.
-                    if (remote.WallMilliseconds - time.Now.ToUnixTimeMilliseconds() <= 60_000)
-                    {
-                        return false;
-                    }
-
-                    continue;
+                    next = clock.Now();
                 }
 
-                if (next <= previous || (receive && next <= remote))
-                {
-                    return false;
-                }
-
+                Assert.True(next > previous, $"{next} is not after {previous}");
+                Assert.True(next.PhysicalMilliseconds >= time.GetUtcNow().ToUnixTimeMilliseconds());
+                Assert.Equal(next, clock.Last);
                 previous = next;
             }
-
-            return true;
-        }, iter: 1000);
+        }, iter: EncodingProperties.Iterations);
     }
 
     [Fact]
-    public void A_reading_follows_the_wall_clock_when_it_moves_forward()
+    public void Receive_within_max_drift__adopts_the_remote_time()
     {
-        var time = new WallClock(DateTimeOffset.FromUnixTimeMilliseconds(1_000_000));
+        var time = new FakeTimeProvider(Start);
         var clock = new HybridLogicalClock("a", time);
-        Assert.Equal(new HlcTimestamp(1_000_000, 0, "a"), clock.Now());
-        Assert.Equal(new HlcTimestamp(1_000_000, 1, "a"), clock.Now());
-        time.Now = DateTimeOffset.FromUnixTimeMilliseconds(999_000); // the wall clock jumps back
-        Assert.Equal(new HlcTimestamp(1_000_000, 2, "a"), clock.Now());
-        time.Now = DateTimeOffset.FromUnixTimeMilliseconds(1_000_500);
-        Assert.Equal(new HlcTimestamp(1_000_500, 0, "a"), clock.Now());
+        var remote = new HlcTimestamp(Start.ToUnixTimeMilliseconds() + 59_000, 7, "b");
+
+        var received = clock.Receive(remote);
+
+        Assert.Equal(new HlcTimestamp(remote.PhysicalMilliseconds, 8, "a"), received);
+        Assert.True(clock.Now() > received);
     }
 
     [Fact]
-    public void A_remote_reading_too_far_in_the_future__is_refused_not_adopted()
+    public void Receive_beyond_max_drift__throws_ClockDriftException_and_leaves_the_clock_unchanged()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_000_000));
-        var clock = new HybridLogicalClock("a", time, TimeSpan.FromSeconds(30));
-        var before = clock.Now();
-        var error = Assert.Throws<ClockDriftException>(() => clock.Receive(new HlcTimestamp(1_000_000 + 31_000, 0, "b")));
-        Assert.Equal("clock_drift", error.ErrorCode);
-        Assert.Equal(TimeSpan.FromSeconds(31), error.Drift);
-        Assert.Equal(before.WallMilliseconds, clock.Now().WallMilliseconds);
-        Assert.Equal(1_029_000, clock.Receive(new HlcTimestamp(1_029_000, 4, "b")).WallMilliseconds);
+        var time = new FakeTimeProvider(Start);
+        var clock = new HybridLogicalClock("a", time, new HybridLogicalClockOptions { MaxForwardDrift = TimeSpan.FromSeconds(10) });
+        var last = clock.Now();
+        var remote = new HlcTimestamp(Start.ToUnixTimeMilliseconds() + 10_001, 0, "b");
+
+        var error = Assert.Throws<ClockDriftException>(() => clock.Receive(remote));
+
+        Assert.Equal(ClockDriftException.Code, error.ErrorCode);
+        Assert.Equal(remote, error.Remote);
+        Assert.Equal(Start.ToUnixTimeMilliseconds(), error.LocalWallMilliseconds);
+        Assert.IsAssignableFrom<ConvergeException>(error);
+        Assert.Equal(last, clock.Last);
+        Assert.Equal(last.PhysicalMilliseconds, clock.Now().PhysicalMilliseconds);
     }
 
     [Fact]
-    public void Readings_are_totally_ordered_with_the_node_id_as_the_last_tiebreak()
+    public void Receive_of_random_remote_times__rejects_exactly_those_beyond_max_drift()
     {
-        Gen.Select(Gen.Long[0, 10], Gen.Int[0, 3], Gen.Char['a', 'c'], Gen.Long[0, 10], Gen.Int[0, 3], Gen.Char['a', 'c']).Sample((w1, c1, n1, w2, c2, n2) =>
+        Gen.Select(Gen.Long[-200_000, 200_000], Gen.Long[1, 100_000]).Sample((offset, driftMs) =>
         {
-            var a = new HlcTimestamp(w1, c1, n1.ToString());
-            var b = new HlcTimestamp(w2, c2, n2.ToString());
-            return Math.Sign(a.CompareTo(b)) == -Math.Sign(b.CompareTo(a)) && (a.CompareTo(b) == 0) == a.Equals(b);
-        }, iter: 1000);
-    }
-
-    [Fact]
-    public void Readings__round_trip_through_their_encoding_and_hostile_bytes_fail_cleanly()
-    {
-        Gen.Select(Gen.Long[0, long.MaxValue], Gen.Int[0, int.MaxValue], Gen.String[Gen.Char.AlphaNumeric, 1, 20]).Sample((wall, counter, node) =>
-        {
-            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-            var writer = new ModelWriter(buffer);
-            var reading = new HlcTimestamp(wall, counter, node);
-            reading.Encode(ref writer);
-            var reader = new ModelReader(buffer.WrittenSpan);
-            return HlcTimestamp.Decode(ref reader) == reading && reader.End;
-        }, iter: 1000);
-
-        Gen.Byte.Array[0, 40].Sample(bytes =>
-        {
-            try
+            var time = new FakeTimeProvider(Start);
+            var clock = new HybridLogicalClock("a", time, new HybridLogicalClockOptions { MaxForwardDrift = TimeSpan.FromMilliseconds(driftMs) });
+            var remote = new HlcTimestamp(Start.ToUnixTimeMilliseconds() + offset, 0, "b");
+            if (offset > driftMs)
             {
-                var reader = new ModelReader(bytes);
-                HlcTimestamp.Decode(ref reader);
+                Assert.Throws<ClockDriftException>(() => clock.Receive(remote));
+                Assert.Equal(HlcTimestamp.Zero.PhysicalMilliseconds, clock.Last.PhysicalMilliseconds);
             }
-            catch (ModelEncodingException)
+            else
             {
+                Assert.True(clock.Receive(remote) > remote);
             }
-        }, iter: 10_000);
+        }, iter: EncodingProperties.Iterations);
     }
 
-    /// <summary>A wall clock that can be set anywhere, backwards too (FakeTimeProvider only moves forward).</summary>
-    private sealed class WallClock(DateTimeOffset start) : TimeProvider
+    [Fact]
+    public void Receive_of_a_maximal_counter__borrows_the_next_millisecond_instead_of_overflowing()
     {
-        public DateTimeOffset Now { get; set; } = start;
+        var time = new FakeTimeProvider(Start);
+        var clock = new HybridLogicalClock("a", time);
+        var remote = new HlcTimestamp(Start.ToUnixTimeMilliseconds(), int.MaxValue, "b");
 
-        public override DateTimeOffset GetUtcNow() => Now;
+        var received = clock.Receive(remote);
+        var next = clock.Now();
+
+        Assert.Equal(new HlcTimestamp(Start.ToUnixTimeMilliseconds() + 1, 0, "a"), received);
+        Assert.True(received > remote);
+        Assert.True(next > received);
+    }
+
+    [Fact]
+    public void Options__default_to_one_minute_and_reject_non_positive_drift()
+    {
+        Assert.Equal(TimeSpan.FromMinutes(1), new HybridLogicalClockOptions().MaxForwardDrift);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HybridLogicalClockOptions { MaxForwardDrift = TimeSpan.Zero });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HybridLogicalClockOptions { MaxForwardDrift = TimeSpan.FromSeconds(-1) });
+    }
+
+    [Fact]
+    public void Clocks_exchanging_messages_with_skewed_wall_clocks__stamp_every_event_uniquely_and_causally()
+    {
+        // Each node's wall clock is offset by up to ±20 s; every message is stamped at send and receive.
+        var step = Gen.Select(Gen.Int[0, 2], Gen.Int[0, 2], Gen.Long[0, 2_000]);
+        Gen.Select(Gen.Long[-20_000, 20_000].Array[3], step.Array[1, 40]).Sample((skews, steps) =>
+        {
+            var times = skews.Select(s => new FakeTimeProvider(Start.AddMilliseconds(s))).ToArray();
+            var clocks = times.Select((t, i) => new HybridLogicalClock(ClockGen.Nodes[i], t)).ToArray();
+            var all = new HashSet<HlcTimestamp>();
+            foreach (var (from, to, elapsed) in steps)
+            {
+                foreach (var time in times)
+                {
+                    time.Advance(TimeSpan.FromMilliseconds(elapsed));
+                }
+
+                var sent = clocks[from].Now();
+                var received = clocks[to].Receive(sent);
+                Assert.True(received > sent);
+                Assert.True(all.Add(sent) || from == to);
+                Assert.True(all.Add(received));
+            }
+        }, iter: EncodingProperties.Iterations);
     }
 }
