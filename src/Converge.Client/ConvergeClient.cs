@@ -263,7 +263,7 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
                 refreshToken = false;
                 var connectedAt = _time.GetUtcNow();
                 _firstConnected.TrySetResult();
-                failure = await RunUntilLostAsync(connection, stopping).ConfigureAwait(false);
+                failure = RefusedOnThePath(await RunUntilLostAsync(connection, stopping).ConfigureAwait(false));
                 if (_time.GetUtcNow() - connectedAt >= _options.HealthyConnectionTime)
                 {
                     attempt = 0;
@@ -320,6 +320,15 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
         SetStatus(new ConnectionStatus(ConnectionState.Disconnected, LastFailure: failure));
         _firstConnected.TrySetCanceled(stopping);
     }
+
+    // An HTTP request of a live session refused with a final status (a 403 on an uplink POST) may be a proxy on this
+    // transport's path rather than the server's verdict: only a fresh connect attempt, which tries every transport,
+    // can tell, so the failure goes through the backoff like a lost connection. A close code is the server's own word
+    // and stays final, as does any refusal of the connect attempt itself.
+    private static ConnectionFailure RefusedOnThePath(ConnectionFailure failure) =>
+        failure is { IsRetryable: false, StatusCode: not null, CloseCode: null }
+            ? failure with { Kind = FailureKind.ConnectionLost }
+            : failure;
 
     // Waits for the connection to end; while it is a fallback, tries the preferred transports every
     // UpgradeProbeInterval and moves to the first that connects (the old connection then closes cleanly).

@@ -77,8 +77,16 @@ internal sealed class ScriptedTransport(ScriptedServer server, TransportKind kin
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>When set, every send fails with this (an HTTP uplink refused).</summary>
+    public ConnectionFailure? SendFailure { get; set; }
+
     public ValueTask SendAsync(Frame frame, CancellationToken cancellationToken)
     {
+        if (SendFailure is { } failure)
+        {
+            throw new ConvergeConnectionException(failure);
+        }
+
         lock (Sent)
         {
             Sent.Add(frame);

@@ -76,6 +76,27 @@ public sealed class ReconnectionTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_live_sessions_uplink_refused_with_403__reconnects_because_a_fresh_attempt_decides_not_the_path()
+    {
+        await _client.StartAsync();
+        var document = await _client.OpenDocumentAsync("doc");
+        var reconnecting = _statuses.WaitAsync(s => s.State is ConnectionState.Reconnecting or ConnectionState.Disconnected, "the uplink failure");
+        _server.Connections[^1].SendFailure = Http(403);
+        await document.SetAsync("k", System.Text.Json.JsonSerializer.SerializeToElement(1));
+
+        var status = await reconnecting;
+        Assert.Equal(ConnectionState.Reconnecting, status.State);
+        Assert.Equal(FailureKind.ConnectionLost, status.LastFailure?.Kind);
+        Assert.Equal(403, status.LastFailure?.StatusCode);
+
+        // The fresh attempt is refused too: now it is final.
+        _server.Fail(Http(403));
+        var stopped = _statuses.WaitAsync(s => s.State == ConnectionState.Disconnected, "disconnected", _statuses.Mark);
+        _time.Advance(status.RetryDelay!.Value);
+        Assert.Equal(FailureKind.Forbidden, (await stopped).LastFailure?.Kind);
+    }
+
+    [Fact]
     public async Task Rate_limited_with_retry_after__waits_exactly_that_long_then_continues()
     {
         _server.Fail(Http(429, TimeSpan.FromSeconds(7)));
