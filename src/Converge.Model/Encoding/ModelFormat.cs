@@ -15,6 +15,7 @@ internal static class ModelFormat
     public const byte PNCounterDeltaV1 = 0x34;
     public const byte OrSetV1 = 0x41;
     public const byte OrSetOperationV1 = 0x42;
+    public const byte TextDeltaV1 = 0x51;
 
     public static void Expect(ref ModelReader reader, byte format, string what)
     {
