@@ -197,7 +197,7 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
         {
             if (!_documents.TryGetValue(documentId, out document!))
             {
-                document = new ConvergeDocument(documentId, ClientId, this, _loggerFactory.CreateLogger<ConvergeDocument>());
+                document = new ConvergeDocument(documentId, ClientId, this, _loggerFactory.CreateLogger<ConvergeDocument>(), [.. _options.Rules]);
                 _documents[documentId] = document;
                 if (_connection is { } connection)
                 {

@@ -49,6 +49,13 @@ public sealed class ConvergeClientOptions
     /// <summary>How long a connection must last to count as healthy, resetting the backoff. Default 5 s.</summary>
     public TimeSpan HealthyConnectionTime { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Rules every local change must pass before it is applied optimistically (the same <see cref="Model.Documents.ChangeRule"/>s
+    /// the server may run through <c>AddRule</c>): a refused change throws <see cref="ChangeRejectedException"/>
+    /// (<c>validation_failed</c>) and is never shown or sent. Empty by default.
+    /// </summary>
+    public IList<Model.Documents.ChangeRule> Rules { get; } = [];
+
     /// <summary>While on a fallback transport, how often to try the preferred one again. Default 60 s.</summary>
     public TimeSpan UpgradeProbeInterval { get; set; } = TimeSpan.FromSeconds(60);
 

@@ -34,6 +34,9 @@ public static class ErrorCodes
     /// Operations that break the frame rules never get this far: they are <see cref="MalformedFrame"/>.</summary>
     public const string InvalidChange = "invalid_change";
 
+    /// <summary>An app validator refused the change (reject frame); the reason says why. Do not resend it unchanged.</summary>
+    public const string ValidationFailed = "validation_failed";
+
     /// <summary>A change's client sequence is at or below one the server already settled, and it is not a known duplicate.</summary>
     public const string StaleChange = "stale_change";
 

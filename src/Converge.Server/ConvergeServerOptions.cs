@@ -64,6 +64,22 @@ public sealed class ConvergeServerOptions
     /// <summary>Whether WebSocket permessage-deflate is accepted when the client offers it. Default <see langword="true"/>.</summary>
     public bool EnableCompression { get; set; } = true;
 
+    /// <summary>
+    /// Validators every change must pass before it is accepted, in order; the first refusal rejects the change with
+    /// <c>validation_failed</c> and its reason. Empty by default. See <see cref="Validation.IChangeValidator"/>.
+    /// </summary>
+    public IList<Validation.IChangeValidator> Validators { get; } = [];
+
+    /// <summary>Adds a shared <see cref="Model.Documents.ChangeRule"/> (the same rule the client may run before applying) to <see cref="Validators"/>.</summary>
+    /// <param name="rule">The rule.</param>
+    /// <returns>These options.</returns>
+    public ConvergeServerOptions AddRule(Model.Documents.ChangeRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        Validators.Add(new Validation.RuleValidator(rule));
+        return this;
+    }
+
     internal IEnumerable<string> Validate()
     {
         if (ClientTimeout <= HeartbeatInterval)

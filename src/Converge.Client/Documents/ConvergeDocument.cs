@@ -25,6 +25,7 @@ public sealed partial class ConvergeDocument
     private readonly string _clientId;
     private readonly ILogger _logger;
     private readonly List<PendingChange> _pending = [];
+    private readonly IReadOnlyList<ChangeRule> _rules;
     private readonly SortedDictionary<long, ServerChange> _early = [];
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private JsonMap _confirmed = JsonMap.Empty;
@@ -34,8 +35,9 @@ public sealed partial class ConvergeDocument
     private bool _live;
     private bool _replayRequested;
 
-    internal ConvergeDocument(string id, string clientId, IFrameSink sink, ILogger logger)
+    internal ConvergeDocument(string id, string clientId, IFrameSink sink, ILogger logger, IReadOnlyList<ChangeRule>? rules = null)
     {
+        _rules = rules ?? [];
         Id = id;
         _clientId = clientId;
         _sink = sink;
@@ -115,13 +117,46 @@ public sealed partial class ConvergeDocument
     public ValueTask<ChangeReceipt> RemoveAsync(string key, CancellationToken cancellationToken = default) =>
         ApplyAsync([new RemoveValue(key)], cancellationToken);
 
+    /// <summary>Adds <paramref name="by"/> to the integer counter at <paramref name="key"/>; concurrent increments all count (see <see cref="IncrementValue"/>).</summary>
+    /// <param name="key">The counter's key; read it with <c>State.GetCounter(key)</c>.</param>
+    /// <param name="by">The amount, positive or negative.</param>
+    /// <param name="cancellationToken">Cancels the call (not the change, once applied).</param>
+    public ValueTask<ChangeReceipt> IncrementAsync(string key, long by = 1, CancellationToken cancellationToken = default) =>
+        ApplyAsync([new IncrementValue(key, by)], cancellationToken);
+
+    /// <summary>Adds <paramref name="element"/> to the set at <paramref name="key"/> under a fresh tag; an add concurrent with a remove wins (see <see cref="AddToSet"/>).</summary>
+    /// <param name="key">The set's key; read it with <c>State.GetSet(key)</c>.</param>
+    /// <param name="element">The element.</param>
+    /// <param name="cancellationToken">Cancels the call (not the change, once applied).</param>
+    public ValueTask<ChangeReceipt> AddToSetAsync(string key, string element, CancellationToken cancellationToken = default) =>
+        ApplyAsync([new AddToSet(key, element, SetTags.NewTag())], cancellationToken);
+
+    /// <summary>
+    /// Removes <paramref name="element"/> from the set at <paramref name="key"/> as this client sees it now (its observed
+    /// tags): an add by someone else that this client has not seen yet survives. When the element is not in the set,
+    /// nothing is sent and the receipt is already settled.
+    /// </summary>
+    /// <param name="key">The set's key.</param>
+    /// <param name="element">The element.</param>
+    /// <param name="cancellationToken">Cancels the call (not the change, once applied).</param>
+    public ValueTask<ChangeReceipt> RemoveFromSetAsync(string key, string element, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var observed = _view.GetSetTags(key, element);
+            return observed.Count == 0
+                ? ValueTask.FromResult(new ChangeReceipt(0, Task.FromResult(_sequence)))
+                : ApplyAsync([new RemoveFromSet(key, element, observed)], cancellationToken);
+        }
+    }
+
     /// <summary>
     /// Applies operations as one change: visible at once in <see cref="State"/>, then sent to the server (now, or on
     /// the next connection). The receipt's <see cref="ChangeReceipt.Acknowledged"/> completes when the server settles it.
     /// </summary>
     /// <param name="operations">The operations, applied in order.</param>
     /// <param name="cancellationToken">Cancels the call before the change is applied.</param>
-    /// <exception cref="ChangeRejectedException">The operations are invalid; nothing was applied.</exception>
+    /// <exception cref="ChangeRejectedException">The operations are invalid or a client rule (<see cref="ConvergeClientOptions.Rules"/>) refused them; nothing was applied.</exception>
     public ValueTask<ChangeReceipt> ApplyAsync(IReadOnlyList<DocumentOperation> operations, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -133,6 +168,14 @@ public sealed partial class ConvergeDocument
         var copy = operations.ToArray();
         lock (_gate)
         {
+            foreach (var rule in _rules)
+            {
+                if (rule(Id, _view, copy) is { } refusal)
+                {
+                    throw new ChangeRejectedException(ErrorCodes.ValidationFailed, refusal, 0);
+                }
+            }
+
             var change = new PendingChange(++_lastClientSeq, copy);
             _pending.Add(change);
             _view = _view.Apply(copy);

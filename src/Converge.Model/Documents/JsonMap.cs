@@ -85,6 +85,29 @@ public sealed class JsonMap : IReadOnlyDictionary<string, JsonElement>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
+    /// <summary>The integer counter at <paramref name="key"/> (see <see cref="IncrementValue"/>): 0 when absent or not an integer.</summary>
+    /// <param name="key">The counter's key.</param>
+    /// <returns>The count.</returns>
+    public long GetCounter(string key) => CounterValue(_entries.TryGetValue(key, out var value) ? value : default);
+
+    /// <summary>The elements of the set at <paramref name="key"/> (see <see cref="AddToSet"/>), in ordinal order; empty when absent or not a set.</summary>
+    /// <param name="key">The set's key.</param>
+    /// <returns>The elements present.</returns>
+    public IReadOnlyList<string> GetSet(string key) => _entries.TryGetValue(key, out var value) ? TaggedSetJson.Elements(value) : [];
+
+    /// <summary>The live tags of <paramref name="element"/> in the set at <paramref name="key"/>: what a <see cref="RemoveFromSet"/> made now must list.</summary>
+    /// <param name="key">The set's key.</param>
+    /// <param name="element">The element.</param>
+    /// <returns>Its tags; empty when it is not in the set.</returns>
+    public IReadOnlyList<string> GetSetTags(string key, string element) =>
+        _entries.TryGetValue(key, out var value) ? TaggedSetJson.Tags(value, element) : [];
+
+    private static long CounterValue(JsonElement value) =>
+        value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var count) ? count : 0;
+
+    private static JsonElement? Existing(ImmutableSortedDictionary<string, JsonElement>.Builder builder, string key) =>
+        builder.TryGetValue(key, out var value) ? value : null;
+
     private static void ApplyTo(ImmutableSortedDictionary<string, JsonElement>.Builder builder, DocumentOperation operation)
     {
         ArgumentNullException.ThrowIfNull(operation);
@@ -101,6 +124,21 @@ public sealed class JsonMap : IReadOnlyDictionary<string, JsonElement>
                 break;
             case RemoveValue remove:
                 builder.Remove(remove.Key);
+                break;
+            case IncrementValue increment:
+                builder[increment.Key] = JsonSerializer.SerializeToElement(
+                    Math.Clamp(CounterValue(builder.GetValueOrDefault(increment.Key)) + increment.By, -IncrementValue.MaxMagnitude, IncrementValue.MaxMagnitude),
+                    JsonNodeContext.Default.Int64);
+                break;
+            case AddToSet add:
+                builder[add.Key] = TaggedSetJson.Add(Existing(builder, add.Key), add.Element, add.Tag);
+                break;
+            case RemoveFromSet removal:
+                if (TaggedSetJson.Remove(Existing(builder, removal.Key), removal.Element, removal.Tags) is { } remaining)
+                {
+                    builder[removal.Key] = remaining;
+                }
+
                 break;
             default:
                 throw new ArgumentException($"A JSON map cannot apply a {operation.GetType().Name}.", nameof(operation));

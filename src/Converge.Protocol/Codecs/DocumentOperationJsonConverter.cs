@@ -5,13 +5,18 @@ using Converge.Model.Documents;
 namespace Converge.Protocol.Codecs;
 
 /// <summary>
-/// JSON for <see cref="DocumentOperation"/>: <c>{"op":"set","key":…,"value":…}</c> and <c>{"op":"remove","key":…}</c>.
-/// Hand-written because the operation types live in Converge.Model, which carries no serializer attributes.
+/// JSON for <see cref="DocumentOperation"/>: an object with <c>op</c> and <c>key</c> plus the members of its kind
+/// (<c>set</c>: value; <c>remove</c>; <c>increment</c>: by; <c>addToSet</c>: element, tag; <c>removeFromSet</c>:
+/// element, tags). Hand-written because the operation types live in Converge.Model, which carries no serializer
+/// attributes.
 /// </summary>
 internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOperation>
 {
     private const string Set = "set";
     private const string Remove = "remove";
+    private const string Increment = "increment";
+    private const string AddToSetOp = "addToSet";
+    private const string RemoveFromSetOp = "removeFromSet";
 
     public override DocumentOperation Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
@@ -20,9 +25,10 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
             throw new JsonException("An operation must be a JSON object.");
         }
 
-        string? kind = null;
-        string? key = null;
+        string? kind = null, key = null, element = null, tag = null;
         JsonElement? value = null;
+        long? by = null;
+        List<string>? tags = null;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
             if (reader.TokenType != JsonTokenType.PropertyName)
@@ -48,6 +54,22 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
                 reader.Read();
                 value = JsonElement.ParseValue(ref reader);
             }
+            else if (reader.ValueTextEquals("by"u8))
+            {
+                by = by is null ? ReadInt64(ref reader, "by") : throw Duplicate("by");
+            }
+            else if (reader.ValueTextEquals("element"u8))
+            {
+                element = element is null ? ReadString(ref reader, "element") : throw Duplicate("element");
+            }
+            else if (reader.ValueTextEquals("tag"u8))
+            {
+                tag = tag is null ? ReadString(ref reader, "tag") : throw Duplicate("tag");
+            }
+            else if (reader.ValueTextEquals("tags"u8))
+            {
+                tags = tags is null ? ReadStrings(ref reader, "tags") : throw Duplicate("tags");
+            }
             else
             {
                 // Unknown members are skipped: a later minor revision may add optional fields.
@@ -61,10 +83,20 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
             throw new JsonException("An operation needs a 'key'.");
         }
 
+        // A member of another kind is a confused sender, not an optional extra: refuse it rather than guess.
+        var members = (value is null ? 0 : 1) | (by is null ? 0 : 2) | (element is null ? 0 : 4) | (tag is null ? 0 : 8) | (tags is null ? 0 : 16);
         return kind switch
         {
-            Set => new SetValue(key, value ?? throw new JsonException($"The 'set' operation on '{key}' needs a 'value'.")),
-            Remove => value is null ? new RemoveValue(key) : throw new JsonException($"The 'remove' operation on '{key}' must not carry a 'value'."),
+            Set when members == 1 => new SetValue(key, value!.Value),
+            Remove when members == 0 => new RemoveValue(key),
+            Increment when members == 2 => new IncrementValue(key, by!.Value),
+            AddToSetOp when members == (4 | 8) => new AddToSet(key, element!, tag!),
+            RemoveFromSetOp when members == (4 | 16) => new RemoveFromSet(key, element!, tags!),
+            Set => throw new JsonException($"The 'set' operation on '{key}' takes exactly a 'value'."),
+            Remove => throw new JsonException($"The 'remove' operation on '{key}' takes no members besides 'op' and 'key'."),
+            Increment => throw new JsonException($"The 'increment' operation on '{key}' takes exactly 'by'."),
+            AddToSetOp => throw new JsonException($"The 'addToSet' operation on '{key}' takes exactly 'element' and 'tag'."),
+            RemoveFromSetOp => throw new JsonException($"The 'removeFromSet' operation on '{key}' takes exactly 'element' and 'tags'."),
             null => throw new JsonException("An operation needs an 'op'."),
             _ => throw new JsonException($"Unknown operation '{kind}'."),
         };
@@ -85,6 +117,29 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
                 writer.WriteString("op"u8, Remove);
                 writer.WriteString("key"u8, remove.Key);
                 break;
+            case IncrementValue increment:
+                writer.WriteString("op"u8, Increment);
+                writer.WriteString("key"u8, increment.Key);
+                writer.WriteNumber("by"u8, increment.By);
+                break;
+            case AddToSet add:
+                writer.WriteString("op"u8, AddToSetOp);
+                writer.WriteString("key"u8, add.Key);
+                writer.WriteString("element"u8, add.Element);
+                writer.WriteString("tag"u8, add.Tag);
+                break;
+            case RemoveFromSet removal:
+                writer.WriteString("op"u8, RemoveFromSetOp);
+                writer.WriteString("key"u8, removal.Key);
+                writer.WriteString("element"u8, removal.Element);
+                writer.WriteStartArray("tags"u8);
+                foreach (var tag in removal.Tags)
+                {
+                    writer.WriteStringValue(tag);
+                }
+
+                writer.WriteEndArray();
+                break;
             default:
                 throw new NotSupportedException($"No JSON encoding for {value.GetType().Name}.");
         }
@@ -100,5 +155,30 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
         return reader.TokenType == JsonTokenType.String
             ? reader.GetString()!
             : throw new JsonException($"'{name}' must be a string.");
+    }
+
+    private static long ReadInt64(ref Utf8JsonReader reader, string name)
+    {
+        reader.Read();
+        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var number)
+            ? number
+            : throw new JsonException($"'{name}' must be an integer.");
+    }
+
+    private static List<string> ReadStrings(ref Utf8JsonReader reader, string name)
+    {
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new JsonException($"'{name}' must be an array of strings.");
+        }
+
+        var strings = new List<string>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            strings.Add(reader.TokenType == JsonTokenType.String ? reader.GetString()! : throw new JsonException($"'{name}' must be an array of strings."));
+        }
+
+        return strings;
     }
 }

@@ -280,6 +280,9 @@ public sealed class MessagePackFrameCodec : IFrameCodec
             {
                 OperationCode.Set => new SetValue(key, item.Value(ref reader)),
                 OperationCode.Remove => new RemoveValue(key),
+                OperationCode.Increment => new IncrementValue(key, item.Int64(ref reader)),
+                OperationCode.AddToSet => new AddToSet(key, item.String(ref reader), item.String(ref reader)),
+                OperationCode.RemoveFromSet => new RemoveFromSet(key, item.String(ref reader), item.Strings(ref reader)),
                 _ => throw new ProtocolException(ErrorCodes.MalformedFrame, $"Unknown operation code {code}."),
             };
             item.SkipRest(ref reader);
@@ -314,6 +317,31 @@ public sealed class MessagePackFrameCodec : IFrameCodec
                     writer.WriteArrayHeader(2);
                     writer.Write((int)OperationCode.Remove);
                     writer.Write(remove.Key);
+                    break;
+                case IncrementValue increment:
+                    writer.WriteArrayHeader(3);
+                    writer.Write((int)OperationCode.Increment);
+                    writer.Write(increment.Key);
+                    writer.Write(increment.By);
+                    break;
+                case AddToSet add:
+                    writer.WriteArrayHeader(4);
+                    writer.Write((int)OperationCode.AddToSet);
+                    writer.Write(add.Key);
+                    writer.Write(add.Element);
+                    writer.Write(add.Tag);
+                    break;
+                case RemoveFromSet removal:
+                    writer.WriteArrayHeader(4);
+                    writer.Write((int)OperationCode.RemoveFromSet);
+                    writer.Write(removal.Key);
+                    writer.Write(removal.Element);
+                    writer.WriteArrayHeader(removal.Tags.Count);
+                    foreach (var tag in removal.Tags)
+                    {
+                        writer.Write(tag);
+                    }
+
                     break;
                 default:
                     throw new NotSupportedException($"No MessagePack encoding for {operation.GetType().Name}.");
@@ -360,6 +388,9 @@ public sealed class MessagePackFrameCodec : IFrameCodec
     {
         Set = 1,
         Remove = 2,
+        Increment = 3,
+        AddToSet = 4,
+        RemoveFromSet = 5,
     }
 
     /// <summary>Reads the fields of one array in order; a field the array does not have is an error, extra ones are skipped.</summary>
@@ -403,6 +434,18 @@ public sealed class MessagePackFrameCodec : IFrameCodec
         {
             Next();
             return reader.ReadString();
+        }
+
+        public string[] Strings(ref MessagePackReader reader)
+        {
+            Next();
+            var strings = new string[ReadArrayHeader(ref reader)];
+            for (var i = 0; i < strings.Length; i++)
+            {
+                strings[i] = reader.ReadString() ?? throw new ProtocolException(ErrorCodes.MalformedFrame, "A required string is nil.");
+            }
+
+            return strings;
         }
 
         public IReadOnlyList<DocumentOperation> Operations(ref MessagePackReader reader)

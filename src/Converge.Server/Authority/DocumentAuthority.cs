@@ -29,6 +29,9 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
     private readonly CommitGroup _group = new();
     private readonly Task _loop;
     private JsonMap _state = JsonMap.Empty;
+
+    // The state with the open commit group applied: validators judge each change against everything accepted before it.
+    private JsonMap _groupState = JsonMap.Empty;
     private long _head;
 
     public DocumentAuthority(string documentId, IChangeStore store, ConvergeServerOptions options, Observability.ConvergeServerMetrics metrics,
@@ -218,8 +221,18 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
                 continue;
             }
 
+            var prospective = _group.Changes.Count == 0 ? _state : _groupState;
+            if (await RefusalAsync(session, change, prospective).ConfigureAwait(false) is { } refusal)
+            {
+                _metrics.Rejected(ErrorCodes.ValidationFailed);
+                Log.ValidationFailed(_logger, DocumentId, change.ClientId, change.ClientSeq, refusal);
+                _group.Answer(session, new RejectFrame(DocumentId, change.ClientSeq, ErrorCodes.ValidationFailed, refusal));
+                continue;
+            }
+
             var sequence = _head + _group.Changes.Count + 1;
             _group.Accept(session, new ServerChange(sequence, change.ClientId, change.ClientSeq, change.Operations), known ? progress : null);
+            _groupState = prospective.Apply(change.Operations);
             _clients[change.ClientId] = new ClientProgress(change.ClientSeq, sequence);
         }
     }
@@ -268,10 +281,7 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
                     return;
                 }
 
-                foreach (var change in _group.Changes)
-                {
-                    _state = _state.Apply(change.Operations);
-                }
+                _state = _groupState;
 
                 _head = _group.Changes[^1].Sequence;
             }
@@ -287,6 +297,37 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
     }
 
     // Nothing was acknowledged, so the pushers still hold these changes: close them resumably and they re-push.
+    private async ValueTask<string?> RefusalAsync(ServerSession session, ClientChange change, JsonMap state)
+    {
+        if (_options.Validators.Count == 0)
+        {
+            return null;
+        }
+
+        var context = new Validation.ChangeValidationContext(DocumentId, change.ClientId, session.User, state, change.Operations);
+        foreach (var validator in _options.Validators)
+        {
+            string? refusal;
+            try
+            {
+                refusal = await validator.ValidateAsync(context, session.Closing).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A throwing validator refuses: accepting what the app could not check would be worse.
+                Log.ValidatorFailed(_logger, ex, DocumentId, validator.GetType().Name);
+                return "The server could not validate this change.";
+            }
+
+            if (refusal is not null)
+            {
+                return refusal;
+            }
+        }
+
+        return null;
+    }
+
     private void RollBackGroup()
     {
         foreach (var (clientId, previous) in _group.UndoLog)
@@ -425,6 +466,12 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
 
         [LoggerMessage(EventId = 26, EventName = "AuthorityReplayShort", Level = LogLevel.Error, Message = "Document {DocumentId}: the log ends at {Cursor}, before the head {Head}.")]
         public static partial void ReplayShort(ILogger logger, string documentId, long cursor, long head);
+
+        [LoggerMessage(EventId = 27, EventName = "AuthorityValidationFailed", Level = LogLevel.Information, Message = "Document {DocumentId}: change ({ClientId}, {ClientSeq}) refused by a validator: {Reason}")]
+        public static partial void ValidationFailed(ILogger logger, string documentId, string clientId, long clientSeq, string reason);
+
+        [LoggerMessage(EventId = 28, EventName = "AuthorityValidatorFailed", Level = LogLevel.Error, Message = "Document {DocumentId}: validator {Validator} threw; the change is refused.")]
+        public static partial void ValidatorFailed(ILogger logger, Exception exception, string documentId, string validator);
 
         [LoggerMessage(EventId = 25, EventName = "AuthorityCursorAhead", Level = LogLevel.Warning, Message = "Document {DocumentId}: session {SessionId} resumes from {Since}, past the head {Head}; sending a snapshot.")]
         public static partial void CursorAhead(ILogger logger, string documentId, string sessionId, long since, long head);

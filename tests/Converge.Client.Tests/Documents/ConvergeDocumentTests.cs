@@ -54,6 +54,47 @@ public sealed class ConvergeDocumentTests
     }
 
     [Fact]
+    public async Task A_change_a_client_rule_refuses__throws_and_is_never_shown_or_sent()
+    {
+        var document = new ConvergeDocument("doc", Me, _sink, NullLogger.Instance,
+            [(_, state, operations) => operations.OfType<IncrementValue>().Any(i => state.GetCounter(i.Key) + i.By < 0) ? "votes cannot go below zero" : null]);
+        var changes = 0;
+        document.Changed += (_, _) => changes++;
+        document.BeginSubscription();
+        await document.IncrementAsync("votes");
+
+        var refused = await Assert.ThrowsAsync<ChangeRejectedException>(async () => await document.IncrementAsync("votes", -2));
+
+        Assert.Equal(ErrorCodes.ValidationFailed, refused.ErrorCode);
+        Assert.Equal("votes cannot go below zero", refused.Message);
+        Assert.Equal(1, document.State.GetCounter("votes"));
+        Assert.Equal(1, document.PendingCount);
+        Assert.Equal(1, changes);
+        Assert.Single(_sink.Frames.OfType<PushFrame>());
+    }
+
+    [Fact]
+    public async Task Counters_and_sets__rebase_over_remote_changes_without_losing_either_side()
+    {
+        await _document.IncrementAsync("votes", 2);
+        await _document.AddToSetAsync("tags", "mine");
+        _document.OnChanges(new ChangesFrame("doc",
+            [new ServerChange(1, "other", 1, [new IncrementValue("votes", 5), new AddToSet("tags", "theirs", "t-other")])]));
+
+        Assert.Equal(7, _document.State.GetCounter("votes"));
+        Assert.Equal(["mine", "theirs"], _document.State.GetSet("tags"));
+        Assert.Equal(5, _document.ConfirmedState.GetCounter("votes"));
+
+        // Removing sends only the tags this client has seen: here the remote one.
+        await _document.RemoveFromSetAsync("tags", "theirs");
+        var removal = _sink.Frames.OfType<PushFrame>().Last().Changes[0].Operations.OfType<RemoveFromSet>().Single();
+        Assert.Equal(["t-other"], removal.Tags);
+        Assert.Equal(["mine"], _document.State.GetSet("tags"));
+        var nothing = await _document.RemoveFromSetAsync("tags", "absent");
+        Assert.True(nothing.Acknowledged.IsCompletedSuccessfully);
+    }
+
+    [Fact]
     public async Task Remote_changes_while_local_ones_are_pending__apply_to_confirmed_state_with_pending_rebased_on_top()
     {
         await _document.SetAsync("title", Json("mine"));

@@ -23,6 +23,7 @@ public sealed class JsonFrameCodecTests
         new SubscribedFrame("doc", 9),
         new SnapshotFrame("doc", 9, [new SetValue("a", Value)]),
         new PushFrame("doc", [new ClientChange("c", 1, [new SetValue("a", Value), new RemoveValue("b")])]),
+        new PushFrame("doc", [new ClientChange("c", 2, [new IncrementValue("votes", -3), new AddToSet("tags", "bug", "t1"), new RemoveFromSet("tags", "ui", ["t0", "t2"])])]),
         new AckFrame("doc", 1, 10),
         new RejectFrame("doc", 2, ErrorCodes.InvalidChange, "no"),
         new ChangesFrame("doc", [new ServerChange(11, "c", 3, [new RemoveValue("a")])]),
@@ -102,6 +103,13 @@ public sealed class StrictDecodingTests
     [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"set","key":"k","key":"j","value":1}]}]}""")]
     [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"set","key":"k","value":1,"value":2}]}]}""")]
     [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"remove","key":"k","value":1}]}]}""")]
+    [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"increment","key":"k","by":1.5}]}]}""")]
+    [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"increment","key":"k","by":1,"value":1}]}]}""")]
+    [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"increment","key":"k","by":9007199254740992}]}]}""")]
+    [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"addToSet","key":"k","element":"e"}]}]}""")]
+    [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"addToSet","key":"k","element":"","tag":"t"}]}]}""")]
+    [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"removeFromSet","key":"k","element":"e","tags":[]}]}]}""")]
+    [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"removeFromSet","key":"k","element":"e","tags":[1]}]}]}""")]
     public void Ambiguous_or_contradictory_frames__are_malformed(string json) =>
         Assert.Equal(ErrorCodes.MalformedFrame, Assert.Throws<ProtocolException>(() => JsonFrameCodec.Instance.Decode(Encoding.UTF8.GetBytes(json))).ErrorCode);
 

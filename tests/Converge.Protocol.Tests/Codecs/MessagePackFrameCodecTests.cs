@@ -48,7 +48,10 @@ public sealed class MessagePackFrameCodecTests
 
     private static readonly Gen<DocumentOperation> Operation = Gen.OneOf(
         Gen.Select(Id, JsonText(3)).Select(t => (DocumentOperation)new SetValue(t.Item1, JsonDocument.Parse(t.Item2).RootElement.Clone())),
-        Id.Select(k => (DocumentOperation)new RemoveValue(k)));
+        Id.Select(k => (DocumentOperation)new RemoveValue(k)),
+        Gen.Select(Id, Gen.Long[-IncrementValue.MaxMagnitude, IncrementValue.MaxMagnitude]).Select(t => (DocumentOperation)new IncrementValue(t.Item1, t.Item2)),
+        Gen.Select(Id, Id, Id).Select(t => (DocumentOperation)new AddToSet(t.Item1, t.Item2, t.Item3)),
+        Gen.Select(Id, Id, Id.Array[1, 4]).Select(t => (DocumentOperation)new RemoveFromSet(t.Item1, t.Item2, t.Item3)));
 
     private static readonly Gen<Frame> AnyFrame = Gen.OneOf(
         Gen.Select(Id, Id.Null(), Gen.Select(Id, Gen.Long[0, long.MaxValue]).Select(t => new Subscription(t.Item1, t.Item2)).Array[0, 3])

@@ -1,0 +1,9 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace Converge.Model.Documents;
+
+/// <summary>Source-generated serialization of the JSON nodes sets are edited as (trimming- and AOT-safe, as in Blazor WebAssembly).</summary>
+[JsonSerializable(typeof(JsonObject))]
+[JsonSerializable(typeof(long))]
+internal sealed partial class JsonNodeContext : JsonSerializerContext;
