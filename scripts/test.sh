@@ -21,8 +21,10 @@ missing=0
 for project in $projects; do
   name=$(basename "$project" .csproj)
   echo "== $name"
-  # The xunit.v3 in-process runner; -result-xml writes the report we count from.
-  dotnet run --project "$project" --no-build -- -result-xml "$results/$name.xml" -noColor || true
+  # The xunit.v3 in-process runner; -result-xml writes the report we count from. A hung test must not hang CI:
+  # -longRunning names tests still running after 60 s, and the timeout ends the project (it then counts as failed).
+  timeout -k 15 "${CONVERGE_TEST_PROJECT_TIMEOUT:-600}" \
+    dotnet run --project "$project" --no-build -- -result-xml "$results/$name.xml" -noColor -longRunning 60 || true
   if [ ! -s "$results/$name.xml" ]; then
     echo "!! $name wrote no report (crashed or did not start)" >&2
     missing=$((missing + 1))

@@ -46,6 +46,7 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
     // One HttpClient for the HTTP transports, made on first use (a WebSocket-only client never needs one).
     private readonly Lazy<HttpClient> _http;
     private ClientConnection? _connection;
+    private readonly FlushScheduler _flushes;
     private ConnectionStatus _status = ConnectionStatus.Initial;
     private CancellationTokenSource? _running;
     private Task _supervisor = Task.CompletedTask;
@@ -73,6 +74,7 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<ConvergeClient>();
         ClientId = options.ClientId ?? Guid.NewGuid().ToString("N");
+        _flushes = new FlushScheduler(_time, options.FlushWindow, SendUnsent);
         _http = new Lazy<HttpClient>(() => new HttpClient(options.HttpMessageHandlerFactory?.Invoke() ?? new HttpClientHandler(), disposeHandler: true)
         {
             // Long polls and event streams outlive any fixed timeout; the handshake timeout and heartbeats bound them instead.
@@ -143,6 +145,8 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
         await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Whatever waits in the flush window leaves before the close, so a pause (pagehide) does not hold it back.
+            _flushes.FlushNow();
             if (_running is not { } running)
             {
                 return;
@@ -221,6 +225,7 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
 
         _disposed = true;
         await StopAsync().ConfigureAwait(false);
+        _flushes.Dispose();
         _lifecycle.Dispose();
         if (_http.IsValueCreated)
         {
@@ -229,6 +234,47 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
     }
 
     bool IFrameSink.TrySend(Frame frame) => _connection?.Outbound.Writer.TryWrite(frame) ?? false;
+
+    void IFrameSink.ScheduleFlush(ConvergeDocument document) => _flushes.Schedule(document);
+
+    /// <summary>
+    /// Whether the network is metered (cellular, saver mode): local changes then wait up to
+    /// <see cref="ConvergeClientOptions.MeteredFlushWindow"/> instead of <see cref="ConvergeClientOptions.FlushWindow"/>
+    /// so they travel in fewer, larger frames. Set it from the platform's network information; default false.
+    /// Turning it off sends what waits at once.
+    /// </summary>
+    public bool IsMetered
+    {
+        get => _flushes.Window == _options.MeteredFlushWindow && _options.MeteredFlushWindow != _options.FlushWindow;
+        set
+        {
+            _flushes.Window = value ? _options.MeteredFlushWindow : _options.FlushWindow;
+            if (!value)
+            {
+                _flushes.FlushNow();
+            }
+        }
+    }
+
+    // Sends the unsent changes of each document on the current connection, in as few frames as its limit allows; with
+    // no connection they simply stay unsent, and the next welcome sends them.
+    private void SendUnsent(IReadOnlyCollection<ConvergeDocument> documents)
+    {
+        var connection = _connection;
+        if (connection is null || !connection.Welcome.Task.IsCompletedSuccessfully)
+        {
+            return;
+        }
+
+        var maxBytes = connection.Welcome.Task.Result.MaxFrameBytes / 2;
+        foreach (var document in documents)
+        {
+            foreach (var chunk in PushBatches.Split(document.TakeUnsent(), MaxChangesPerPush, maxBytes))
+            {
+                connection.Outbound.Writer.TryWrite(new PushFrame(document.Id, chunk));
+            }
+        }
+    }
 
     private ITransport CreateTransport(TransportKind kind) => kind switch
     {

@@ -56,6 +56,16 @@ public sealed class ConvergeClientOptions
     /// </summary>
     public IList<Model.Documents.ChangeRule> Rules { get; } = [];
 
+    /// <summary>
+    /// How long local changes gather before they are sent together: the first change starts the window and everything
+    /// made within it travels in one frame. Default 16 ms (one display frame: a drag or typing burst becomes one
+    /// frame, with no visible delay). Zero sends every change at once.
+    /// </summary>
+    public TimeSpan FlushWindow { get; set; } = TimeSpan.FromMilliseconds(16);
+
+    /// <summary>The flush window while <see cref="ConvergeClient.IsMetered"/> is set. Default 2 s.</summary>
+    public TimeSpan MeteredFlushWindow { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>While on a fallback transport, how often to try the preferred one again. Default 60 s.</summary>
     public TimeSpan UpgradeProbeInterval { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -89,6 +99,11 @@ public sealed class ConvergeClientOptions
         if (ClientId is { } id && (id.Length == 0 || id.Length > Protocol.ConvergeProtocol.MaxClientIdLength))
         {
             throw new ArgumentException($"{nameof(ClientId)} must be 1 to {Protocol.ConvergeProtocol.MaxClientIdLength} characters long.", nameof(ClientId));
+        }
+
+        if (FlushWindow < TimeSpan.Zero || MeteredFlushWindow < TimeSpan.Zero || FlushWindow > TimeSpan.FromMinutes(1) || MeteredFlushWindow > TimeSpan.FromMinutes(1))
+        {
+            throw new ArgumentException($"{nameof(FlushWindow)} ({FlushWindow}) and {nameof(MeteredFlushWindow)} ({MeteredFlushWindow}) must be between zero and one minute.", nameof(FlushWindow));
         }
 
         if (HandshakeTimeout <= TimeSpan.Zero)

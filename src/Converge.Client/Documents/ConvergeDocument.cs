@@ -182,7 +182,7 @@ public sealed partial class ConvergeDocument
             Raise(DocumentChangeKind.Local);
             if (_live)
             {
-                change.Sent = _sink.TrySend(new PushFrame(Id, [new ClientChange(_clientId, change.ClientSeq, copy)]));
+                _sink.ScheduleFlush(this);
             }
 
             return ValueTask.FromResult(new ChangeReceipt(change.ClientSeq, change.Acknowledged.Task));

@@ -206,6 +206,9 @@ public sealed class ConvergeDocumentTests
             Frames.Add(frame);
             return true;
         }
+
+        // A zero flush window: every change goes out at once, in its own frame.
+        public void ScheduleFlush(ConvergeDocument document) => Frames.Add(new PushFrame(document.Id, document.TakeUnsent()));
     }
 }
 

@@ -65,6 +65,15 @@ internal sealed class ScriptedTransport(ScriptedServer server, TransportKind kin
 
     public List<Frame> Sent { get; } = [];
 
+    /// <summary>A copy of <see cref="Sent"/>, safe while the client is still sending.</summary>
+    public Frame[] SentSnapshot()
+    {
+        lock (Sent)
+        {
+            return [.. Sent];
+        }
+    }
+
     public ValueTask ConnectAsync(Uri serverUri, HelloFrame hello, string? accessToken, CancellationToken cancellationToken)
     {
         if (server.NextOutcome() is { } failure)

@@ -83,6 +83,7 @@ public sealed class ReconnectionTests : IAsyncDisposable
         var reconnecting = _statuses.WaitAsync(s => s.State is ConnectionState.Reconnecting or ConnectionState.Disconnected, "the uplink failure");
         _server.Connections[^1].SendFailure = Http(403);
         await document.SetAsync("k", System.Text.Json.JsonSerializer.SerializeToElement(1));
+        _time.Advance(TimeSpan.FromMilliseconds(16));
 
         var status = await reconnecting;
         Assert.Equal(ConnectionState.Reconnecting, status.State);

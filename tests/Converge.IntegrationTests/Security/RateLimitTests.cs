@@ -33,7 +33,12 @@ public sealed class RateLimitTests : IAsyncLifetime
     [Fact]
     public async Task A_websocket_client_over_its_rate__gets_an_error_frame_with_retry_after_and_close_4429_while_others_are_unaffected()
     {
-        await using var polite = TestClients.Create(_server.SyncUri, o => o.TimeProvider = _time);
+        await using var polite = TestClients.Create(_server.SyncUri, o =>
+        {
+            // Fake time would hold changes in the flush window until the test advances it.
+            o.TimeProvider = _time;
+            o.FlushWindow = TimeSpan.Zero;
+        });
         await polite.StartAsync();
         var document = await polite.OpenDocumentAsync("doc");
 
@@ -88,6 +93,7 @@ public sealed class RateLimitTests : IAsyncLifetime
         await using var client = TestClients.Create(_server.SyncUri, o =>
         {
             o.TimeProvider = _time;
+            o.FlushWindow = TimeSpan.Zero;
             o.ReconnectPolicy = new DefaultReconnectPolicy { Jitter = 0 };
         }, TransportKind.WebSocket);
         await client.StartAsync();
