@@ -14,7 +14,7 @@ namespace Converge.Client;
 /// <summary>
 /// The Converge client: one connection to a Converge server carrying any number of documents. It connects, falls
 /// back between transports, reconnects with backoff, watches heartbeats and resumes every document from its cursor;
-/// open a document with <see cref="OpenDocumentAsync"/>, mutate it, and observe <see cref="ConvergeDocument.Changed"/>.
+/// open a document with <see cref="OpenDocumentAsync(string, CancellationToken)"/>, mutate it, and observe <see cref="ConvergeDocument.Changed"/>.
 /// </summary>
 /// <example>
 /// <code>
@@ -188,9 +188,21 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
     /// <param name="documentId">The document id (1–256 characters, no control characters).</param>
     /// <param name="cancellationToken">Stops waiting; the document stays open.</param>
     /// <exception cref="ArgumentException">The id is invalid.</exception>
-    public async Task<ConvergeDocument> OpenDocumentAsync(string documentId, CancellationToken cancellationToken = default)
+    public Task<ConvergeDocument> OpenDocumentAsync(string documentId, CancellationToken cancellationToken = default) =>
+        OpenDocumentAsync(documentId, null, cancellationToken);
+
+    /// <summary>
+    /// Opens a document like <see cref="OpenDocumentAsync(string, CancellationToken)"/>, reporting how far a large
+    /// document's snapshot has arrived (for a progress bar) while it waits.
+    /// </summary>
+    /// <param name="documentId">The document id (1–256 characters, no control characters).</param>
+    /// <param name="progress">Receives snapshot progress until the document is ready; may be <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Stops waiting; the document stays open.</param>
+    /// <exception cref="ArgumentException">The id is invalid.</exception>
+    public async Task<ConvergeDocument> OpenDocumentAsync(string documentId, IProgress<SyncProgressEventArgs>? progress, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        void Report(object? sender, SyncProgressEventArgs e) => progress!.Report(e);
         if (new SubscribeFrame(documentId).Validate() is { } problem)
         {
             throw new ArgumentException(problem, nameof(documentId));
@@ -202,6 +214,11 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
             if (!_documents.TryGetValue(documentId, out document!))
             {
                 document = new ConvergeDocument(documentId, ClientId, this, _loggerFactory.CreateLogger<ConvergeDocument>(), [.. _options.Rules]);
+                if (progress is not null)
+                {
+                    document.SyncProgress += Report;
+                }
+
                 _documents[documentId] = document;
                 if (_connection is { } connection)
                 {
@@ -211,7 +228,15 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
             }
         }
 
-        await document.WaitUntilReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await document.WaitUntilReadyAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            document.SyncProgress -= Report;
+        }
+
         return document;
     }
 

@@ -34,6 +34,13 @@ public sealed class ConvergeServerOptions
     /// <summary>How many frames a connection may send in a burst above <see cref="MaxFramesPerSecond"/>. Default 200.</summary>
     public int FrameBurst { get; set; } = 200;
 
+    /// <summary>
+    /// About how many bytes of operations one snapshot frame carries; a larger document's snapshot goes in parts
+    /// (the client applies it only once complete). Default 256 KiB; 1 KiB to 4 MiB, well under the .NET client's
+    /// default 16 MiB frame limit.
+    /// </summary>
+    public int SnapshotPartBytes { get; set; } = 256 * 1024;
+
     /// <summary>The most documents one session may subscribe to. Default 1,000.</summary>
     public int MaxSubscriptionsPerSession { get; set; } = 1000;
 
@@ -125,6 +132,11 @@ public sealed class ConvergeServerOptions
         if (MaxFramesPerSecond < 0 || (MaxFramesPerSecond > 0 && FrameBurst < 1))
         {
             yield return $"{nameof(MaxFramesPerSecond)} must be 0 (off) or positive, with {nameof(FrameBurst)} at least 1.";
+        }
+
+        if (SnapshotPartBytes is < 1024 or > 4 * 1024 * 1024)
+        {
+            yield return $"{nameof(SnapshotPartBytes)} must be from 1 KiB to 4 MiB (clients refuse frames over their limit, 16 MiB by default); it is {SnapshotPartBytes}.";
         }
 
         if (MaxSubscriptionsPerSession < 1)

@@ -34,6 +34,7 @@ public sealed partial class ConvergeDocument
     private long _lastClientSeq;
     private bool _live;
     private bool _replayRequested;
+    private SnapshotAssembly? _snapshotParts;
 
     internal ConvergeDocument(string id, string clientId, IFrameSink sink, ILogger logger, IReadOnlyList<ChangeRule>? rules = null)
     {
@@ -43,6 +44,12 @@ public sealed partial class ConvergeDocument
         _sink = sink;
         _logger = logger;
     }
+
+    /// <summary>
+    /// Raised as the parts of a large snapshot arrive (and once more when the last is applied). The state does not
+    /// change until then: <see cref="Status"/> stays <see cref="DocumentStatus.Loading"/> for a first sync.
+    /// </summary>
+    public event EventHandler<SyncProgressEventArgs>? SyncProgress;
 
     /// <summary>Raised once per state change with the new state. See the class remarks for threading.</summary>
     public event EventHandler<DocumentChangedEventArgs>? Changed;
@@ -239,6 +246,7 @@ public sealed partial class ConvergeDocument
         {
             _live = false;
             _replayRequested = false;
+            _snapshotParts = null;
             _early.Clear();
             _pending.ForEach(static p => p.Sent = false);
         }
@@ -246,12 +254,47 @@ public sealed partial class ConvergeDocument
 
     internal void OnSnapshot(SnapshotFrame snapshot)
     {
+        SyncProgressEventArgs? progress = null;
         lock (_gate)
         {
-            _confirmed = JsonMap.Empty.Apply(snapshot.Operations);
+            IReadOnlyList<DocumentOperation> operations = snapshot.Operations;
+            if (snapshot.Offset is { } offset)
+            {
+                if (offset == 0)
+                {
+                    _snapshotParts = new SnapshotAssembly(snapshot.Sequence);
+                }
+
+                if (_snapshotParts is not { } parts || parts.Sequence != snapshot.Sequence || parts.Operations.Count != offset)
+                {
+                    // A part out of line cannot be completed: drop what we have and ask for the document again.
+                    Log.SnapshotPartOutOfLine(_logger, Id, offset, _snapshotParts?.Operations.Count ?? 0);
+                    _snapshotParts = null;
+                    _replayRequested = false;
+                    RequestReplay();
+                    return;
+                }
+
+                parts.Operations.AddRange(snapshot.Operations);
+                progress = new SyncProgressEventArgs(parts.Operations.Count, snapshot.Total!.Value);
+                if (!snapshot.IsLast)
+                {
+                    Invoke(SyncProgress, progress);
+                    return;
+                }
+
+                operations = parts.Operations;
+                _snapshotParts = null;
+            }
+
+            _confirmed = JsonMap.Empty.Apply(operations);
             _sequence = snapshot.Sequence;
             DrainEarly();
             Rebase(DocumentChangeKind.Snapshot);
+            if (progress is not null)
+            {
+                Invoke(SyncProgress, progress);
+            }
         }
     }
 
@@ -465,8 +508,16 @@ public sealed partial class ConvergeDocument
         }
     }
 
+    private sealed record SnapshotAssembly(long Sequence)
+    {
+        public List<DocumentOperation> Operations { get; } = [];
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(EventId = 109, EventName = "SnapshotPartOutOfLine", Level = LogLevel.Warning, Message = "Document {DocumentId}: a snapshot part at offset {Offset} arrived after {Received} operations; resubscribing.")]
+        public static partial void SnapshotPartOutOfLine(ILogger logger, string documentId, long offset, int received);
+
         [LoggerMessage(EventId = 100, EventName = "DocumentChangeRejected", Level = LogLevel.Information, Message = "Document {DocumentId}: change {ClientSeq} rejected ({Code}): {Reason}")]
         public static partial void Rejected(ILogger logger, string documentId, long clientSeq, string code, string reason);
 

@@ -78,10 +78,16 @@ public sealed class MessagePackFrameCodec : IFrameCodec
                 writer.Write(f.Sequence);
                 break;
             case SnapshotFrame f:
-                Header(ref writer, FrameCode.Snapshot, 3);
+                Header(ref writer, FrameCode.Snapshot, f.Offset is null ? 3 : 5);
                 writer.Write(f.DocumentId);
                 writer.Write(f.Sequence);
                 WriteOperations(ref writer, f.Operations);
+                if (f.Offset is { } offset)
+                {
+                    writer.Write(offset);
+                    writer.Write(f.Total!.Value);
+                }
+
                 break;
             case PushFrame f:
                 Header(ref writer, FrameCode.Push, 2);
@@ -201,7 +207,8 @@ public sealed class MessagePackFrameCodec : IFrameCodec
             FrameCode.Subscribe => new SubscribeFrame(fields.String(ref reader), fields.Int64(ref reader)),
             FrameCode.Unsubscribe => new UnsubscribeFrame(fields.String(ref reader)),
             FrameCode.Subscribed => new SubscribedFrame(fields.String(ref reader), fields.Int64(ref reader)),
-            FrameCode.Snapshot => new SnapshotFrame(fields.String(ref reader), fields.Int64(ref reader), fields.Operations(ref reader)),
+            FrameCode.Snapshot => new SnapshotFrame(fields.String(ref reader), fields.Int64(ref reader), fields.Operations(ref reader),
+                fields.OptionalInt64(ref reader), fields.OptionalInt64(ref reader)),
             FrameCode.Push => new PushFrame(fields.String(ref reader), ReadClientChanges(ref reader, ref fields)),
             FrameCode.Ack => new AckFrame(fields.String(ref reader), fields.Int64(ref reader), fields.Int64(ref reader)),
             FrameCode.Reject => new RejectFrame(fields.String(ref reader), fields.Int64(ref reader), fields.String(ref reader), fields.String(ref reader)),
@@ -417,6 +424,9 @@ public sealed class MessagePackFrameCodec : IFrameCodec
             Next();
             return reader.ReadInt64();
         }
+
+        // A trailing field older senders leave out.
+        public long? OptionalInt64(ref MessagePackReader reader) => _remaining > 0 ? NullableInt64(ref reader) : null;
 
         public long? NullableInt64(ref MessagePackReader reader)
         {

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Converge.Model.Documents;
 using Converge.Protocol;
+using Converge.Protocol.Codecs;
 using Converge.Protocol.Frames;
 using Converge.Server.Sessions;
 using Converge.Server.Storage;
@@ -168,7 +169,7 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
                 Log.CursorAhead(_logger, DocumentId, session.SessionId, since, _head);
             }
 
-            if (!session.TryEnqueue(new SnapshotFrame(DocumentId, _head, _state.ToOperations())))
+            if (!EnqueueSnapshot(session))
             {
                 return;
             }
@@ -297,6 +298,31 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
     }
 
     // Nothing was acknowledged, so the pushers still hold these changes: close them resumably and they re-push.
+    // A large document goes in parts of about SnapshotPartBytes, so no frame nears a peer's limit; the client shows none
+    // of it until the last part is in.
+    private bool EnqueueSnapshot(ServerSession session)
+    {
+        var operations = _state.ToOperations();
+        var parts = FrameParts.Split(operations, static op => OperationJson.Serialize([op]).Length, int.MaxValue, _options.SnapshotPartBytes).ToList();
+        if (parts.Count <= 1)
+        {
+            return session.TryEnqueue(new SnapshotFrame(DocumentId, _head, operations));
+        }
+
+        long offset = 0;
+        foreach (var part in parts)
+        {
+            if (!session.TryEnqueue(new SnapshotFrame(DocumentId, _head, part, offset, operations.Count)))
+            {
+                return false;
+            }
+
+            offset += part.Length;
+        }
+
+        return true;
+    }
+
     private async ValueTask<string?> RefusalAsync(ServerSession session, ClientChange change, JsonMap state)
     {
         if (_options.Validators.Count == 0)

@@ -19,6 +19,9 @@ internal sealed partial class LongPollingEndpoint(HttpSessionRegistry sessions, 
 {
     private const int MaxFramesPerResponse = 256;
 
+    // Well under the .NET client's default 16 MiB response limit; a single larger frame still goes, alone.
+    private const int MaxBytesPerResponse = 4 * 1024 * 1024;
+
     public async Task OpenAsync(HttpContext context)
     {
         HttpSession http;
@@ -119,10 +122,13 @@ internal sealed partial class LongPollingEndpoint(HttpSessionRegistry sessions, 
             }
         }
 
-        // Bounded responses: a backlog goes out over several polls rather than as one response of unbounded size.
-        while (http.Retained.Count < MaxFramesPerResponse && outbound.TryRead(out var frame))
+        // Bounded responses: a backlog goes out over several polls rather than as one response of unbounded size
+        // (a chunked snapshot of a large document would otherwise pass the client's response limit).
+        var bytes = http.Retained.Sum(static f => JsonFrameCodec.Instance.Encode(f).Length);
+        while (http.Retained.Count < MaxFramesPerResponse && bytes < MaxBytesPerResponse && outbound.TryRead(out var frame))
         {
             http.Retained.Add(frame);
+            bytes += JsonFrameCodec.Instance.Encode(frame).Length;
         }
 
         http.Session.Touch(time);

@@ -74,6 +74,44 @@ public sealed class ConvergeDocumentTests
     }
 
     [Fact]
+    public async Task A_snapshot_in_parts__changes_nothing_until_the_last_part_and_reports_progress()
+    {
+        var document = new ConvergeDocument("doc", Me, _sink, NullLogger.Instance);
+        var progress = new List<(long, long)>();
+        var states = 0;
+        document.SyncProgress += (_, e) => progress.Add((e.Received, e.Total));
+        document.Changed += (_, _) => states++;
+        document.BeginSubscription();
+        await document.SetAsync("mine", Json(true));
+        states = 0;
+
+        document.OnSnapshot(new SnapshotFrame("doc", 7, [new SetValue("a", Json(1)), new SetValue("b", Json(2))], 0, 5));
+        document.OnSnapshot(new SnapshotFrame("doc", 7, [new SetValue("c", Json(3)), new SetValue("d", Json(4))], 2, 5));
+        Assert.Equal(0, states);
+        Assert.Equal(0, document.Sequence);
+        Assert.Equal(["mine"], document.State.Keys);
+        Assert.Equal(DocumentStatus.Loading, document.Status);
+
+        document.OnSnapshot(new SnapshotFrame("doc", 7, [new SetValue("e", Json(5))], 4, 5));
+        Assert.Equal(1, states);
+        Assert.Equal(7, document.Sequence);
+        Assert.Equal(["a", "b", "c", "d", "e", "mine"], document.State.Keys);
+        Assert.Equal([(2L, 5L), (4L, 5L), (5L, 5L)], progress);
+    }
+
+    [Fact]
+    public void A_snapshot_part_out_of_line__is_dropped_and_the_document_asked_for_again()
+    {
+        var document = new ConvergeDocument("doc", Me, _sink, NullLogger.Instance);
+        document.BeginSubscription();
+        document.OnSnapshot(new SnapshotFrame("doc", 7, [new SetValue("a", Json(1))], 0, 3));
+        document.OnSnapshot(new SnapshotFrame("doc", 7, [new SetValue("c", Json(3))], 2, 3));
+
+        Assert.Empty(document.State);
+        Assert.Equal(0, Assert.IsType<SubscribeFrame>(_sink.Frames[^1]).Since);
+    }
+
+    [Fact]
     public async Task Counters_and_sets__rebase_over_remote_changes_without_losing_either_side()
     {
         await _document.IncrementAsync("votes", 2);

@@ -22,6 +22,7 @@ public sealed class JsonFrameCodecTests
         new UnsubscribeFrame("doc"),
         new SubscribedFrame("doc", 9),
         new SnapshotFrame("doc", 9, [new SetValue("a", Value)]),
+        new SnapshotFrame("doc", 9, [new SetValue("a", Value)], 2, 3),
         new PushFrame("doc", [new ClientChange("c", 1, [new SetValue("a", Value), new RemoveValue("b")])]),
         new PushFrame("doc", [new ClientChange("c", 2, [new IncrementValue("votes", -3), new AddToSet("tags", "bug", "t1"), new RemoveFromSet("tags", "ui", ["t0", "t2"])])]),
         new AckFrame("doc", 1, 10),
@@ -110,6 +111,8 @@ public sealed class StrictDecodingTests
     [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"addToSet","key":"k","element":"","tag":"t"}]}]}""")]
     [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"removeFromSet","key":"k","element":"e","tags":[]}]}]}""")]
     [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"removeFromSet","key":"k","element":"e","tags":[1]}]}]}""")]
+    [InlineData("""{"type":"snapshot","documentId":"d","sequence":1,"operations":[],"offset":0}""")]
+    [InlineData("""{"type":"snapshot","documentId":"d","sequence":1,"operations":[{"op":"remove","key":"k"}],"offset":3,"total":3}""")]
     public void Ambiguous_or_contradictory_frames__are_malformed(string json) =>
         Assert.Equal(ErrorCodes.MalformedFrame, Assert.Throws<ProtocolException>(() => JsonFrameCodec.Instance.Decode(Encoding.UTF8.GetBytes(json))).ErrorCode);
 

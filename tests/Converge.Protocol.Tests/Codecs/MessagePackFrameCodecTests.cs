@@ -57,6 +57,7 @@ public sealed class MessagePackFrameCodecTests
         Gen.Select(Id, Id.Null(), Gen.Select(Id, Gen.Long[0, long.MaxValue]).Select(t => new Subscription(t.Item1, t.Item2)).Array[0, 3])
             .Select(t => (Frame)new HelloFrame(1, t.Item1, t.Item2, t.Item3.Length == 0 ? null : t.Item3)),
         Gen.Select(Id, Gen.Long[0, long.MaxValue], Operation.Array[0, 4]).Select(t => (Frame)new SnapshotFrame(t.Item1, t.Item2, t.Item3)),
+        Gen.Select(Id, Gen.Long[0, long.MaxValue], Operation.Array[0, 4], Gen.Long[0, 1000]).Select(t => (Frame)new SnapshotFrame(t.Item1, t.Item2, t.Item3, t.Item4, t.Item4 + t.Item3.Length + 5)),
         Gen.Select(Id, Gen.Select(Id, Gen.Long[1, long.MaxValue], Operation.Array[1, 4]).Select(t => new ClientChange(t.Item1, t.Item2, t.Item3)).Array[1, 3])
             .Select(t => (Frame)new PushFrame(t.Item1, t.Item2)),
         Gen.Select(Id, Gen.Select(Gen.Long[1, long.MaxValue], Id, Gen.Long[1, 1000], Operation.Array[1, 3]).Select(t => new ServerChange(t.Item1, t.Item2, t.Item3, t.Item4)).Array[1, 3])
