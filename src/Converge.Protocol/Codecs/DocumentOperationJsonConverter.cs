@@ -53,6 +53,7 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
 
                 reader.Read();
                 value = JsonElement.ParseValue(ref reader);
+                EnsureWellFormedText(value.Value);
             }
             else if (reader.ValueTextEquals("by"u8))
             {
@@ -145,6 +146,40 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
         }
 
         writer.WriteEndObject();
+    }
+
+    // JSON may escape a lone surrogate ("\ud800"); such text cannot become a .NET string or MessagePack str, so a
+    // subscriber on the binary codec could never be sent the value. Refuse it where it enters.
+    private static void EnsureWellFormedText(JsonElement value)
+    {
+        try
+        {
+            switch (value.ValueKind)
+            {
+                case JsonValueKind.String:
+                    _ = value.GetString();
+                    break;
+                case JsonValueKind.Object:
+                    foreach (var property in value.EnumerateObject())
+                    {
+                        _ = property.Name;
+                        EnsureWellFormedText(property.Value);
+                    }
+
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var item in value.EnumerateArray())
+                    {
+                        EnsureWellFormedText(item);
+                    }
+
+                    break;
+            }
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new JsonException("A value holds text that is not well-formed UTF-16 (a lone surrogate).", ex);
+        }
     }
 
     private static JsonException Duplicate(string name) => new($"An operation must not repeat '{name}'.");

@@ -12,7 +12,7 @@ namespace Converge.Protocol.Codecs;
 /// </summary>
 public sealed class MessagePackFrameCodec : IFrameCodec
 {
-    private const int MaxDepth = 64;
+    private const int MaxDepth = MessagePackStrictReads.MaxDepth;
 
     private MessagePackFrameCodec()
     {
@@ -437,13 +437,13 @@ public sealed class MessagePackFrameCodec : IFrameCodec
         public string String(ref MessagePackReader reader)
         {
             Next();
-            return reader.ReadString() ?? throw new ProtocolException(ErrorCodes.MalformedFrame, "A required string is nil.");
+            return MessagePackStrictReads.ReadString(ref reader) ?? throw new ProtocolException(ErrorCodes.MalformedFrame, "A required string is nil.");
         }
 
         public string? NullableString(ref MessagePackReader reader)
         {
             Next();
-            return reader.ReadString();
+            return MessagePackStrictReads.ReadString(ref reader);
         }
 
         public string[] Strings(ref MessagePackReader reader)
@@ -452,7 +452,7 @@ public sealed class MessagePackFrameCodec : IFrameCodec
             var strings = new string[ReadArrayHeader(ref reader)];
             for (var i = 0; i < strings.Length; i++)
             {
-                strings[i] = reader.ReadString() ?? throw new ProtocolException(ErrorCodes.MalformedFrame, "A required string is nil.");
+                strings[i] = MessagePackStrictReads.ReadString(ref reader) ?? throw new ProtocolException(ErrorCodes.MalformedFrame, "A required string is nil.");
             }
 
             return strings;
@@ -474,7 +474,7 @@ public sealed class MessagePackFrameCodec : IFrameCodec
         {
             for (; _remaining > 0; _remaining--)
             {
-                reader.Skip();
+                MessagePackStrictReads.Skip(ref reader, 1);
             }
         }
     }

@@ -126,7 +126,7 @@ internal static class MessagePackJson
                         throw new ProtocolException(ErrorCodes.MalformedFrame, "Map keys must be strings.");
                     }
 
-                    json.WritePropertyName(reader.ReadString()!);
+                    json.WritePropertyName(MessagePackStrictReads.ReadString(ref reader)!);
                     Copy(ref reader, json, depthLeft - 1);
                 }
 
@@ -143,7 +143,7 @@ internal static class MessagePackJson
                 json.WriteEndArray();
                 break;
             case MessagePackType.String:
-                json.WriteStringValue(reader.ReadString());
+                json.WriteStringValue(MessagePackStrictReads.ReadString(ref reader));
                 break;
             case MessagePackType.Boolean:
                 json.WriteBooleanValue(reader.ReadBoolean());

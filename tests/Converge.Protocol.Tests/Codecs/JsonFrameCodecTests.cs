@@ -113,6 +113,10 @@ public sealed class StrictDecodingTests
     [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"removeFromSet","key":"k","element":"e","tags":[1]}]}]}""")]
     [InlineData("""{"type":"snapshot","documentId":"d","sequence":1,"operations":[],"offset":0}""")]
     [InlineData("""{"type":"snapshot","documentId":"d","sequence":1,"operations":[{"op":"remove","key":"k"}],"offset":3,"total":3}""")]
+    [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"set","key":"k","value":"\ud800"}]}]}""")]
+    [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"set","key":"k","value":{"\udc00x":1}}]}]}""")]
+    [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"set","key":"\ud800","value":1}]}]}""")]
+    [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"addToSet","key":"k","element":"a\udfff","tag":"t"}]}]}""")]
     public void Ambiguous_or_contradictory_frames__are_malformed(string json) =>
         Assert.Equal(ErrorCodes.MalformedFrame, Assert.Throws<ProtocolException>(() => JsonFrameCodec.Instance.Decode(Encoding.UTF8.GetBytes(json))).ErrorCode);
 

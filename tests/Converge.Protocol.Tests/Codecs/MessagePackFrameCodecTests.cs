@@ -73,6 +73,24 @@ public sealed class MessagePackFrameCodecTests
         Gen.Select(Id, Gen.Long[1, 100000], Gen.Int[1024, 1 << 24]).Select(t => (Frame)new WelcomeFrame(1, t.Item1, t.Item2, t.Item3)));
 
     [Fact]
+    public void A_deeply_nested_unknown_trailing_field__is_malformed_not_a_stack_overflow()
+    {
+        // [7 (push), "d", [], <a million nested one-element arrays>]: the trailing field is skipped, within the depth limit.
+        var bytes = new List<byte> { 0x94, 0x07, 0xA1, (byte)'d', 0x90 };
+        bytes.AddRange(Enumerable.Repeat((byte)0x91, 1_000_000));
+        bytes.Add(0xC0);
+        Assert.Equal(ErrorCodes.MalformedFrame, Assert.Throws<ProtocolException>(() => Binary.Decode(bytes.ToArray())).ErrorCode);
+    }
+
+    [Fact]
+    public void A_string_that_is_not_utf8__is_malformed_not_silently_replaced()
+    {
+        // [11 (ping)... no: [3 (subscribe), <str with 0xFF>, 0]
+        byte[] bytes = [0x93, 0x03, 0xA2, (byte)'d', 0xFF, 0x00];
+        Assert.Equal(ErrorCodes.MalformedFrame, Assert.Throws<ProtocolException>(() => Binary.Decode(bytes)).ErrorCode);
+    }
+
+    [Fact]
     public void Any_frame__means_the_same_after_a_trip_through_messagepack_as_in_json()
     {
         AnyFrame.Sample(frame =>
