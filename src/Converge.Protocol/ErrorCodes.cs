@@ -37,6 +37,9 @@ public static class ErrorCodes
     /// <summary>An app validator refused the change (reject frame); the reason says why. Do not resend it unchanged.</summary>
     public const string ValidationFailed = "validation_failed";
 
+    /// <summary>The change would grow the document past the server's size limit (reject frame). Changes that shrink it are still accepted.</summary>
+    public const string DocumentTooLarge = "document_too_large";
+
     /// <summary>A change's client sequence is at or below one the server already settled, and it is not a known duplicate.</summary>
     public const string StaleChange = "stale_change";
 

@@ -41,6 +41,13 @@ public sealed class ConvergeServerOptions
     /// </summary>
     public int SnapshotPartBytes { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// The largest a document may grow, in bytes of UTF-8 keys plus JSON values. Default 16 MiB. A change that would
+    /// grow it further is rejected (<c>document_too_large</c>); changes that shrink it are always accepted. Its snapshot,
+    /// in parts of <see cref="SnapshotPartBytes"/>, must fit in half of <see cref="SessionQueueCapacity"/>.
+    /// </summary>
+    public long MaxDocumentBytes { get; set; } = 16 * 1024 * 1024;
+
     /// <summary>The most documents one session may subscribe to. Default 1,000.</summary>
     public int MaxSubscriptionsPerSession { get; set; } = 1000;
 
@@ -137,6 +144,11 @@ public sealed class ConvergeServerOptions
         if (SnapshotPartBytes is < 1024 or > 4 * 1024 * 1024)
         {
             yield return $"{nameof(SnapshotPartBytes)} must be from 1 KiB to 4 MiB (clients refuse frames over their limit, 16 MiB by default); it is {SnapshotPartBytes}.";
+        }
+
+        if (MaxDocumentBytes < 1024 || MaxDocumentBytes / Math.Max(1, SnapshotPartBytes) > SessionQueueCapacity / 2)
+        {
+            yield return $"{nameof(MaxDocumentBytes)} must be at least 1 KiB, and its snapshot parts ({nameof(MaxDocumentBytes)} / {nameof(SnapshotPartBytes)}) at most half of {nameof(SessionQueueCapacity)} ({SessionQueueCapacity / 2}); it is {MaxDocumentBytes}.";
         }
 
         if (MaxSubscriptionsPerSession < 1)

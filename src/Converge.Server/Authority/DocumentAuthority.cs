@@ -33,6 +33,10 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
 
     // The state with the open commit group applied: validators judge each change against everything accepted before it.
     private JsonMap _groupState = JsonMap.Empty;
+
+    // The document's size as MaxDocumentBytes counts it (UTF-8 keys + JSON values), kept up to date per change.
+    private long _bytes;
+    private long _groupBytes;
     private long _head;
 
     public DocumentAuthority(string documentId, IChangeStore store, ConvergeServerOptions options, Observability.ConvergeServerMetrics metrics,
@@ -140,6 +144,7 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
         }
 
         _state = state;
+        _bytes = state.Keys.Sum(key => EntryBytes(state, key));
         _head = head;
         Log.Loaded(_logger, DocumentId, head);
     }
@@ -223,6 +228,18 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
             }
 
             var prospective = _group.Changes.Count == 0 ? _state : _groupState;
+            var prospectiveBytes = _group.Changes.Count == 0 ? _bytes : _groupBytes;
+            var next = prospective.Apply(change.Operations);
+            var nextBytes = prospectiveBytes + change.Operations.Select(static o => o.Key).Distinct(StringComparer.Ordinal)
+                .Sum(key => EntryBytes(next, key) - EntryBytes(prospective, key));
+            if (nextBytes > _options.MaxDocumentBytes && nextBytes > prospectiveBytes)
+            {
+                _metrics.Rejected(ErrorCodes.DocumentTooLarge);
+                _group.Answer(session, new RejectFrame(DocumentId, change.ClientSeq, ErrorCodes.DocumentTooLarge,
+                    $"The change would grow document '{DocumentId}' to {nextBytes} bytes; the limit is {_options.MaxDocumentBytes}."));
+                continue;
+            }
+
             if (await RefusalAsync(session, change, prospective).ConfigureAwait(false) is { } refusal)
             {
                 _metrics.Rejected(ErrorCodes.ValidationFailed);
@@ -233,7 +250,8 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
 
             var sequence = _head + _group.Changes.Count + 1;
             _group.Accept(session, new ServerChange(sequence, change.ClientId, change.ClientSeq, change.Operations), known ? progress : null);
-            _groupState = prospective.Apply(change.Operations);
+            _groupState = next;
+            _groupBytes = nextBytes;
             _clients[change.ClientId] = new ClientProgress(change.ClientSeq, sequence);
         }
     }
@@ -283,6 +301,7 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
                 }
 
                 _state = _groupState;
+                _bytes = _groupBytes;
 
                 _head = _group.Changes[^1].Sequence;
             }
@@ -298,6 +317,9 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
     }
 
     // Nothing was acknowledged, so the pushers still hold these changes: close them resumably and they re-push.
+    private static long EntryBytes(JsonMap state, string key) =>
+        state.TryGetValue(key, out var value) ? System.Text.Encoding.UTF8.GetByteCount(key) + System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value).Length : 0;
+
     // A large document goes in parts of about SnapshotPartBytes, so no frame nears a peer's limit; the client shows none
     // of it until the last part is in.
     private bool EnqueueSnapshot(ServerSession session)

@@ -29,7 +29,11 @@ public sealed class ChunkedSnapshotTests
     public async Task A_large_document__loads_in_parts_with_progress_and_is_exposed_only_complete(TransportKind transport)
     {
         using var temp = new TempDirectory();
-        await using var server = await TestServer.StartAsync(temp.File("converge.db"), o => o.SnapshotPartBytes = 16 * 1024);
+        await using var server = await TestServer.StartAsync(temp.File("converge.db"), o =>
+        {
+            o.SnapshotPartBytes = 16 * 1024;
+            o.MaxDocumentBytes = 4 * 1024 * 1024;
+        });
         await using var writer = TestClients.Create(server.SyncUri);
         await writer.StartAsync();
         var source = await writer.OpenDocumentAsync("big");
