@@ -68,7 +68,15 @@ internal sealed class ClientConnection : IDisposable
         if (Interlocked.CompareExchange(ref _closeRequest, new TransportClose(code, reason), null) is null)
         {
             Outbound.Writer.TryComplete();
-            Lifetime.CancelAfter(timeout);
+            try
+            {
+                Lifetime.CancelAfter(timeout);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Torn down already (a heartbeat timer that fired as the connection was disposed): nothing is left to
+                // close, and an exception here would be thrown on a timer thread and end the process.
+            }
         }
     }
 
