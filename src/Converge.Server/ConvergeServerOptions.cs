@@ -43,8 +43,9 @@ public sealed class ConvergeServerOptions
 
     /// <summary>
     /// The largest a document may grow, in bytes of UTF-8 keys plus JSON values. Default 16 MiB. A change that would
-    /// grow it further is rejected (<c>document_too_large</c>); changes that shrink it are always accepted. Its snapshot,
-    /// in parts of <see cref="SnapshotPartBytes"/>, must fit in half of <see cref="SessionQueueCapacity"/>.
+    /// grow it further is rejected (<c>document_too_large</c>); changes that shrink it are always accepted. Keep its
+    /// snapshot parts (this / <see cref="SnapshotPartBytes"/>, 64 by default) well under <see cref="SessionQueueCapacity"/>:
+    /// a snapshot that cannot be queued whole closes the session as a slow consumer.
     /// </summary>
     public long MaxDocumentBytes { get; set; } = 16 * 1024 * 1024;
 
@@ -146,9 +147,9 @@ public sealed class ConvergeServerOptions
             yield return $"{nameof(SnapshotPartBytes)} must be from 1 KiB to 4 MiB (clients refuse frames over their limit, 16 MiB by default); it is {SnapshotPartBytes}.";
         }
 
-        if (MaxDocumentBytes < 1024 || MaxDocumentBytes / Math.Max(1, SnapshotPartBytes) > SessionQueueCapacity / 2)
+        if (MaxDocumentBytes < 1024)
         {
-            yield return $"{nameof(MaxDocumentBytes)} must be at least 1 KiB, and its snapshot parts ({nameof(MaxDocumentBytes)} / {nameof(SnapshotPartBytes)}) at most half of {nameof(SessionQueueCapacity)} ({SessionQueueCapacity / 2}); it is {MaxDocumentBytes}.";
+            yield return $"{nameof(MaxDocumentBytes)} must be at least 1 KiB; it is {MaxDocumentBytes}.";
         }
 
         if (MaxSubscriptionsPerSession < 1)
