@@ -47,6 +47,7 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
     private readonly Lazy<HttpClient> _http;
     private ClientConnection? _connection;
     private readonly FlushScheduler _flushes;
+    private readonly Lock _pushGate = new();
     private ConnectionStatus _status = ConnectionStatus.Initial;
     private CancellationTokenSource? _running;
     private Task _supervisor = Task.CompletedTask;
@@ -293,6 +294,17 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
 
         var maxBytes = connection.Welcome.Task.Result.MaxFrameBytes / 2;
         foreach (var document in documents)
+        {
+            EnqueueUnsent(connection, document, maxBytes);
+        }
+    }
+
+    // Taking a document's unsent changes and queueing their frames is one step under one lock: two flushes (the window's
+    // timer and a connect, or two timers) must not interleave their frames, or a later change reaches the server
+    // before an earlier one and the earlier is refused as stale.
+    private void EnqueueUnsent(ClientConnection connection, ConvergeDocument document, int maxBytes)
+    {
+        lock (_pushGate)
         {
             foreach (var chunk in PushBatches.Split(document.TakeUnsent(), MaxChangesPerPush, maxBytes))
             {
@@ -541,10 +553,7 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
             foreach (var document in _documents.Values)
             {
                 // Bounded frames: hours of offline edits must not become one frame over the server's size limit.
-                foreach (var chunk in PushBatches.Split(document.TakeUnsent(), MaxChangesPerPush, welcome.MaxFrameBytes / 2))
-                {
-                    connection.Outbound.Writer.TryWrite(new PushFrame(document.Id, chunk));
-                }
+                EnqueueUnsent(connection, document, welcome.MaxFrameBytes / 2);
             }
 
             SetStatus(new ConnectionStatus(ConnectionState.Connected, transport.Name));

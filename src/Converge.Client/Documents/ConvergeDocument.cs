@@ -148,13 +148,16 @@ public sealed partial class ConvergeDocument
     /// <param name="cancellationToken">Cancels the call (not the change, once applied).</param>
     public ValueTask<ChangeReceipt> RemoveFromSetAsync(string key, string element, CancellationToken cancellationToken = default)
     {
+        IReadOnlyList<string> observed;
+        long sequence;
         lock (_gate)
         {
-            var observed = _view.GetSetTags(key, element);
-            return observed.Count == 0
-                ? ValueTask.FromResult(new ChangeReceipt(0, Task.FromResult(_sequence)))
-                : ApplyAsync([new RemoveFromSet(key, element, observed)], cancellationToken);
+            (observed, sequence) = (_view.GetSetTags(key, element), _sequence);
         }
+
+        return observed.Count == 0
+            ? ValueTask.FromResult(new ChangeReceipt(0, Task.FromResult(sequence)))
+            : ApplyAsync([new RemoveFromSet(key, element, observed)], cancellationToken);
     }
 
     /// <summary>
@@ -173,6 +176,8 @@ public sealed partial class ConvergeDocument
         }
 
         var copy = operations.ToArray();
+        PendingChange change;
+        bool live;
         lock (_gate)
         {
             foreach (var rule in _rules)
@@ -183,17 +188,20 @@ public sealed partial class ConvergeDocument
                 }
             }
 
-            var change = new PendingChange(++_lastClientSeq, copy);
+            change = new PendingChange(++_lastClientSeq, copy);
             _pending.Add(change);
             _view = _view.Apply(copy);
             Raise(DocumentChangeKind.Local);
-            if (_live)
-            {
-                _sink.ScheduleFlush(this);
-            }
-
-            return ValueTask.FromResult(new ChangeReceipt(change.ClientSeq, change.Acknowledged.Task));
+            live = _live;
         }
+
+        // Outside the lock: a flush takes the client's push lock and then this document's, never the other way round.
+        if (live)
+        {
+            _sink.ScheduleFlush(this);
+        }
+
+        return ValueTask.FromResult(new ChangeReceipt(change.ClientSeq, change.Acknowledged.Task));
     }
 
     /// <summary>Completes when the document is ready (fully synced once).</summary>
