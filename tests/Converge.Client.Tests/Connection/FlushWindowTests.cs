@@ -89,4 +89,33 @@ public sealed class FlushWindowTests : IAsyncDisposable
 
         Assert.Single(Pushes());
     }
+
+    [Fact]
+    public async Task Concurrent_flushes__never_reorder_changes_on_the_wire()
+    {
+        await using var client = new ConvergeClient(
+            new ConvergeClientOptions { ServerUri = new Uri("ws://127.0.0.1:9/sync"), TimeProvider = _time, FlushWindow = TimeSpan.Zero },
+            _server.Create, null);
+        await client.StartAsync();
+        var document = await client.OpenDocumentAsync("doc");
+
+        // Every change flushes at once, from eight threads: frames must still carry client sequences in order.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(t => Task.Run(async () =>
+        {
+            for (var i = 0; i < 250; i++)
+            {
+                await document.SetAsync($"k{t}", JsonSerializer.SerializeToElement(i));
+            }
+        })));
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Pushes().Sum(p => p.Changes.Count) < 2000 && DateTime.UtcNow < deadline)
+        {
+            await Task.Yield();
+        }
+
+        var sent = Pushes().SelectMany(p => p.Changes).Select(c => c.ClientSeq).ToArray();
+        Assert.Equal(2000, sent.Length);
+        Assert.Equal(sent.Order(), sent);
+    }
 }
