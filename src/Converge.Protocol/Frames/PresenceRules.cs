@@ -24,29 +24,58 @@ internal static class PresenceRules
     }
 
     public static string? Metadata(JsonElement metadata) =>
-        metadata.ValueKind != JsonValueKind.Object ? $"metadata must be a JSON object, not {metadata.ValueKind}."
-        : Depth(metadata) > MaxValueDepth ? $"metadata nests deeper than {MaxValueDepth} levels."
-        : null;
+        metadata.ValueKind != JsonValueKind.Object ? $"metadata must be a JSON object, not {metadata.ValueKind}." : Value(metadata, "metadata");
 
     public static string? Cursor(PresenceCursor? cursor) =>
-        cursor is not null && Math.Max(Depth(cursor.Position), Depth(cursor.Selection)) > MaxValueDepth
-            ? $"a cursor nests deeper than {MaxValueDepth} levels."
-            : null;
+        cursor is null ? null : Value(cursor.Position, "a cursor's position") ?? Value(cursor.Selection, "a cursor's selection");
 
-    // Values reach here already parsed within the codecs' 64 levels, so the recursion is bounded.
-    private static int Depth(JsonElement? value)
+    private static string? Value(JsonElement? value, string name)
     {
         if (value is not { } element)
         {
-            return 0;
+            return null;
         }
 
-        return element.ValueKind switch
+        try
         {
-            JsonValueKind.Object => 1 + element.EnumerateObject().Select(static p => Depth(p.Value)).DefaultIfEmpty(0).Max(),
-            JsonValueKind.Array => 1 + element.EnumerateArray().Select(static v => Depth(v)).DefaultIfEmpty(0).Max(),
-            _ => 0,
-        };
+            return Depth(element) > MaxValueDepth ? $"{name} nests deeper than {MaxValueDepth} levels." : null;
+        }
+        catch (InvalidOperationException)
+        {
+            // Invalid UTF-8, or an escaped lone surrogate: text that could not be relayed to a client on either codec.
+            return $"{name} holds text that is not well-formed Unicode.";
+        }
+    }
+
+    // Reads every name and string on the way, so that malformed text is found here, where it enters. Values reach
+    // here already parsed within the codecs' 64 levels, so the recursion is bounded.
+    private static int Depth(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var deepest = 0;
+                foreach (var property in element.EnumerateObject())
+                {
+                    _ = property.Name;
+                    deepest = Math.Max(deepest, Depth(property.Value));
+                }
+
+                return deepest + 1;
+            case JsonValueKind.Array:
+                var deepestItem = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    deepestItem = Math.Max(deepestItem, Depth(item));
+                }
+
+                return deepestItem + 1;
+            case JsonValueKind.String:
+                _ = element.GetString();
+                return 0;
+            default:
+                return 0;
+        }
     }
 
     public static string? Users(IReadOnlyList<PresenceUserState>? users, bool allowEmpty)

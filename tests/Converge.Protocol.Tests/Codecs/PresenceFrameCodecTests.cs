@@ -104,8 +104,19 @@ public sealed class PresenceFrameCodecTests
     [InlineData("""{"type":"presenceDiff","documentId":"d","changed":[{"userId":"a","metadata":{},"connections":[{"connectionId":"c"}]}],"left":["a"],"userCount":1,"connectionCount":1}""")]
     [InlineData("""{"type":"presenceDiff","documentId":"d","changed":[],"left":[""],"userCount":0,"connectionCount":0}""")]
     [InlineData("""{"type":"presenceRejected","documentId":"d","code":"","reason":""}""")]
+    [InlineData("""{"type":"presenceJoin","documentId":"d","metadata":{"name":"\ud800"}}""")]
+    [InlineData("""{"type":"presenceJoin","documentId":"d","metadata":{"\udc00":1}}""")]
+    [InlineData("""{"type":"presenceUpdate","documentId":"d","cursor":{"position":["\ud800"]}}""")]
     public void Invalid_presence_frames__are_malformed(string json) =>
         Assert.Equal(ErrorCodes.MalformedFrame, Assert.Throws<ProtocolException>(() => Json.Decode(Encoding.UTF8.GetBytes(json))).ErrorCode);
+
+    [Fact]
+    public void Metadata_with_invalid_utf8__is_malformed_not_an_exception_later()
+    {
+        var bytes = Encoding.UTF8.GetBytes("""{"type":"presenceJoin","documentId":"d","metadata":{"name":"ab"}}""");
+        bytes[Array.IndexOf(bytes, (byte)'a')] = 0xDE;
+        Assert.Equal(ErrorCodes.MalformedFrame, Assert.Throws<ProtocolException>(() => Json.Decode(bytes)).ErrorCode);
+    }
 
     [Fact]
     public void Metadata_nested_deeper_than_32_levels__is_malformed_in_both_codecs()
