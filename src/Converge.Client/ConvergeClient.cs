@@ -26,7 +26,7 @@ namespace Converge.Client;
 /// await receipt.Acknowledged; // durable on the server
 /// </code>
 /// </example>
-public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
+public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink, Presence.IPresenceLink
 {
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
     private const int MaxChangesPerPush = 64;
@@ -48,6 +48,7 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
     private ClientConnection? _connection;
     private readonly FlushScheduler _flushes;
     private readonly Lock _pushGate = new();
+    private readonly Presence.PresenceHandles _presence;
     private ConnectionStatus _status = ConnectionStatus.Initial;
     private CancellationTokenSource? _running;
     private Task _supervisor = Task.CompletedTask;
@@ -76,6 +77,7 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
         _logger = _loggerFactory.CreateLogger<ConvergeClient>();
         ClientId = options.ClientId ?? Guid.NewGuid().ToString("N");
         _flushes = new FlushScheduler(_time, options.FlushWindow, SendUnsent);
+        _presence = new Presence.PresenceHandles(this, options.Presence, _time, _loggerFactory, ClientId);
         _http = new Lazy<HttpClient>(() => new HttpClient(options.HttpMessageHandlerFactory?.Invoke() ?? new HttpClientHandler(), disposeHandler: true)
         {
             // Long polls and event streams outlive any fixed timeout; the handshake timeout and heartbeats bound them instead.
@@ -153,6 +155,8 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
                 return;
             }
 
+            // A stop on purpose is a goodbye: others see this client leave at once, not after the presence timeout.
+            _presence.GoodbyeAll();
             await running.CancelAsync().ConfigureAwait(false);
             _connection?.RequestClose(ConvergeCloseCode.Normal, "Client stopped.", CloseTimeout);
             await _supervisor.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -241,6 +245,34 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
         return document;
     }
 
+    /// <summary>
+    /// Joins a document's presence: this connection shows as present, with the user's metadata, to everyone present in
+    /// the document, and the handle shows them. Completes once the server has answered with who is there. Needs read
+    /// access to the document, but not the document itself: presence is independent of <see cref="OpenDocumentAsync(string, CancellationToken)"/>
+    /// and never stored. While disconnected it waits for the connection; after reconnects the handle re-announces itself.
+    /// </summary>
+    /// <param name="documentId">The document id (1–256 characters, no control characters).</param>
+    /// <param name="metadata">The user's metadata: a JSON object (name, colour, avatar…), at most <see cref="Presence.PresenceOptions.MaxMetadataBytes"/>.</param>
+    /// <param name="cancellationToken">Stops waiting, and leaves.</param>
+    /// <returns>The handle; dispose it to leave.</returns>
+    /// <exception cref="ArgumentException">The id or the metadata is invalid.</exception>
+    /// <exception cref="Presence.PresenceRejectedException">Refused: <c>forbidden</c> (no read access), <c>presence_too_large</c>, <c>presence_limit</c>.</exception>
+    /// <exception cref="InvalidOperationException">This client is already present in the document.</exception>
+    public Task<Presence.PresenceHandle> JoinPresenceAsync(string documentId, System.Text.Json.JsonElement metadata, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        lock (_documentsGate)
+        {
+            var handle = _presence.Add(documentId, metadata);
+            if (_connection is not null)
+            {
+                handle.Announce();
+            }
+
+            return Presence.PresenceHandles.WaitJoinedAsync(handle, cancellationToken);
+        }
+    }
+
     /// <summary>Stops the client.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -250,6 +282,7 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
         }
 
         _disposed = true;
+        await _presence.DisposeAsync().ConfigureAwait(false);
         await StopAsync().ConfigureAwait(false);
         _flushes.Dispose();
         _lifecycle.Dispose();
@@ -262,6 +295,10 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
     bool IFrameSink.TrySend(Frame frame) => _connection?.Outbound.Writer.TryWrite(frame) ?? false;
 
     void IFrameSink.ScheduleFlush(ConvergeDocument document) => _flushes.Schedule(document);
+
+    bool Presence.IPresenceLink.TrySend(Frame frame) => _connection?.Outbound.Writer.TryWrite(frame) ?? false;
+
+    bool Presence.IPresenceLink.IsBacklogged => _connection is { } connection && connection.Outbound.Reader.Count > 0;
 
     /// <summary>
     /// Whether the network is metered (cellular, saver mode): local changes then wait up to
@@ -539,6 +576,7 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
                 // working one. Everything pending goes out again here: after an upgrade, acks still owed on the old
                 // connection may never come, and a repeated change is only acknowledged again, never applied twice.
                 _connection = connection;
+                _presence.AnnounceAll();
                 foreach (var document in _documents.Values)
                 {
                     document.MoveToNewConnection();
@@ -681,6 +719,9 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
                 connection.Outbound.Writer.TryWrite(new PongFrame(ping.Payload));
                 break;
             case PongFrame:
+                break;
+            case PresenceSnapshotFrame or PresenceDiffFrame or PresenceRejectedFrame:
+                _presence.Dispatch(frame);
                 break;
             default:
                 connection.Fail(new ConnectionFailure(FailureKind.Fatal, $"A server must not send '{frame.GetType().Name}'.", CloseCode: ConvergeCloseCode.UnexpectedFrame), CloseTimeout);

@@ -46,6 +46,9 @@ public sealed class ConvergeClientOptions
     /// <summary>Heartbeat timing. Defaults: ping every 15 s, 10 s to answer, dead after 2 misses.</summary>
     public HeartbeatOptions Heartbeat { get; } = new();
 
+    /// <summary>Presence: cursor throttle, typing refresh, metadata limit. See <see cref="Client.Presence.PresenceOptions"/>.</summary>
+    public Presence.PresenceOptions Presence { get; } = new();
+
     /// <summary>How long a connection must last to count as healthy, resetting the backoff. Default 5 s.</summary>
     public TimeSpan HealthyConnectionTime { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -119,6 +122,7 @@ public sealed class ConvergeClientOptions
         ArgumentNullException.ThrowIfNull(TimeProvider);
         ArgumentNullException.ThrowIfNull(ReconnectPolicy);
         Heartbeat.Validate();
+        Presence.Validate();
         if (Transports.Count == 0 || Transports.Distinct().Count() != Transports.Count)
         {
             throw new ArgumentException($"{nameof(Transports)} must list at least one transport, each once.", nameof(Transports));

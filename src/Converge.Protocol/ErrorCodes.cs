@@ -46,6 +46,15 @@ public static class ErrorCodes
     /// <summary>A push named a document this session has not subscribed to.</summary>
     public const string NotSubscribed = "not_subscribed";
 
+    /// <summary>Presence (presenceRejected): the metadata or the cursor is larger than the server accepts.</summary>
+    public const string PresenceTooLarge = "presence_too_large";
+
+    /// <summary>Presence (presenceRejected): the session is present in as many documents as the server allows.</summary>
+    public const string PresenceLimit = "presence_limit";
+
+    /// <summary>Presence (presenceRejected): a presenceUpdate for a document this connection has not joined.</summary>
+    public const string NotJoined = "not_joined";
+
     /// <summary>The session could not keep up with its outbound queue; reconnect and resume from the cursor.</summary>
     public const string SlowConsumer = "slow_consumer";
 

@@ -95,8 +95,16 @@ public sealed class ConvergeServerOptions
         return this;
     }
 
+    /// <summary>Presence: who is in a document, their cursors and typing (timeouts, batching, limits). See <see cref="Presence.PresenceOptions"/>.</summary>
+    public Presence.PresenceOptions Presence { get; } = new();
+
     internal IEnumerable<string> Validate()
     {
+        foreach (var problem in Presence.Validate())
+        {
+            yield return problem;
+        }
+
         if (ClientTimeout <= HeartbeatInterval)
         {
             yield return $"{nameof(ClientTimeout)} ({ClientTimeout}) must be longer than {nameof(HeartbeatInterval)} ({HeartbeatInterval}), or healthy clients are dropped.";

@@ -39,6 +39,7 @@ public static class ConvergeServiceCollectionExtensions
         services.TryAddSingleton<Converge.Server.Observability.ConvergeServerMetrics>();
         services.AddHealthChecks().AddCheck<Converge.Server.Observability.ConvergeHealthCheck>("converge");
         services.TryAddSingleton<AuthorityRegistry>();
+        services.TryAddSingleton<Converge.Server.Presence.PresenceRegistry>();
         services.TryAddSingleton<Converge.Server.Security.IDocumentAuthorizer, Converge.Server.Security.AllowAllDocumentAuthorizer>();
         services.TryAddSingleton<WebSocketEndpoint>();
         services.TryAddSingleton<Converge.Server.Sessions.SessionTracker>();

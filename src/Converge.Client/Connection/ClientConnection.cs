@@ -32,7 +32,9 @@ internal sealed class ClientConnection : IDisposable
 
     /// <summary>Frames to send, in order. Unbounded because it only holds this connection's share of the
     /// outbox (pending changes are kept by their documents regardless), and senders must never block the UI.</summary>
-    public Channel<Frame> Outbound { get; } = Channel.CreateUnbounded<Frame>(new UnboundedChannelOptions { SingleReader = true });
+    /// <remarks>Not marked single-reader although it has one: only the multi-reader channel can count what waits,
+    /// which presence uses to hold cursor updates back while the transport is behind.</remarks>
+    public Channel<Frame> Outbound { get; } = Channel.CreateUnbounded<Frame>();
 
     public TaskCompletionSource<WelcomeFrame> Welcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -30,5 +30,11 @@ namespace Converge.Protocol.Codecs;
 [JsonSerializable(typeof(PingFrame))]
 [JsonSerializable(typeof(PongFrame))]
 [JsonSerializable(typeof(ErrorFrame))]
+[JsonSerializable(typeof(PresenceJoinFrame))]
+[JsonSerializable(typeof(PresenceUpdateFrame))]
+[JsonSerializable(typeof(PresenceLeaveFrame))]
+[JsonSerializable(typeof(PresenceSnapshotFrame))]
+[JsonSerializable(typeof(PresenceDiffFrame))]
+[JsonSerializable(typeof(PresenceRejectedFrame))]
 [JsonSerializable(typeof(IReadOnlyList<DocumentOperation>))]
 internal sealed partial class FrameJsonContext : JsonSerializerContext;

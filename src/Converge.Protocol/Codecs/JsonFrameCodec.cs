@@ -197,6 +197,12 @@ public sealed class JsonFrameCodec : IFrameCodec
             FrameTypes.Ping => context.PingFrame,
             FrameTypes.Pong => context.PongFrame,
             FrameTypes.Error => context.ErrorFrame,
+            FrameTypes.PresenceJoin => context.PresenceJoinFrame,
+            FrameTypes.PresenceUpdate => context.PresenceUpdateFrame,
+            FrameTypes.PresenceLeave => context.PresenceLeaveFrame,
+            FrameTypes.PresenceSnapshot => context.PresenceSnapshotFrame,
+            FrameTypes.PresenceDiff => context.PresenceDiffFrame,
+            FrameTypes.PresenceRejected => context.PresenceRejectedFrame,
             _ => throw new ProtocolException(ErrorCodes.UnknownFrameType, $"Unknown frame type '{Truncate(type)}' for protocol v{ConvergeProtocol.Version}."),
         };
     }

@@ -10,7 +10,7 @@ namespace Converge.Protocol.Codecs;
 /// a MessagePack array <c>[typeCode, field…]</c> in the record's field order (layout table in docs/protocol.md).
 /// Written against the low-level reader and writer (no resolvers, no generated code), thread-safe and stateless.
 /// </summary>
-public sealed class MessagePackFrameCodec : IFrameCodec
+public sealed partial class MessagePackFrameCodec : IFrameCodec
 {
     private const int MaxDepth = MessagePackStrictReads.MaxDepth;
 
@@ -152,6 +152,9 @@ public sealed class MessagePackFrameCodec : IFrameCodec
 
                 WriteNullable(ref writer, f.DocumentId);
                 break;
+            case PresenceJoinFrame or PresenceUpdateFrame or PresenceLeaveFrame or PresenceSnapshotFrame or PresenceDiffFrame or PresenceRejectedFrame:
+                WritePresence(ref writer, frame);
+                break;
             default:
                 throw new NotSupportedException($"No MessagePack encoding for {frame.GetType().Name}.");
         }
@@ -216,6 +219,12 @@ public sealed class MessagePackFrameCodec : IFrameCodec
             FrameCode.Ping => new PingFrame(fields.Int64(ref reader)),
             FrameCode.Pong => new PongFrame(fields.Int64(ref reader)),
             FrameCode.Error => new ErrorFrame(fields.String(ref reader), fields.String(ref reader), fields.NullableInt64(ref reader), fields.NullableString(ref reader)),
+            FrameCode.PresenceJoin => ReadPresenceJoin(ref reader, ref fields),
+            FrameCode.PresenceUpdate => ReadPresenceUpdate(ref reader, ref fields),
+            FrameCode.PresenceLeave => new PresenceLeaveFrame(fields.String(ref reader)),
+            FrameCode.PresenceSnapshot => ReadPresenceSnapshot(ref reader, ref fields),
+            FrameCode.PresenceDiff => ReadPresenceDiff(ref reader, ref fields),
+            FrameCode.PresenceRejected => new PresenceRejectedFrame(fields.String(ref reader), fields.String(ref reader), fields.String(ref reader)),
             _ => throw new ProtocolException(ErrorCodes.UnknownFrameType, $"Unknown binary frame type code {code} for protocol v{ConvergeProtocol.Version}."),
         };
 
@@ -389,6 +398,12 @@ public sealed class MessagePackFrameCodec : IFrameCodec
         Ping = 11,
         Pong = 12,
         Error = 13,
+        PresenceJoin = 14,
+        PresenceUpdate = 15,
+        PresenceLeave = 16,
+        PresenceSnapshot = 17,
+        PresenceDiff = 18,
+        PresenceRejected = 19,
     }
 
     private enum OperationCode

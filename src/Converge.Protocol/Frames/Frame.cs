@@ -21,6 +21,12 @@ namespace Converge.Protocol.Frames;
 [JsonDerivedType(typeof(PingFrame), FrameTypes.Ping)]
 [JsonDerivedType(typeof(PongFrame), FrameTypes.Pong)]
 [JsonDerivedType(typeof(ErrorFrame), FrameTypes.Error)]
+[JsonDerivedType(typeof(PresenceJoinFrame), FrameTypes.PresenceJoin)]
+[JsonDerivedType(typeof(PresenceUpdateFrame), FrameTypes.PresenceUpdate)]
+[JsonDerivedType(typeof(PresenceLeaveFrame), FrameTypes.PresenceLeave)]
+[JsonDerivedType(typeof(PresenceSnapshotFrame), FrameTypes.PresenceSnapshot)]
+[JsonDerivedType(typeof(PresenceDiffFrame), FrameTypes.PresenceDiff)]
+[JsonDerivedType(typeof(PresenceRejectedFrame), FrameTypes.PresenceRejected)]
 public abstract record Frame
 {
     private protected Frame()

@@ -44,4 +44,22 @@ public static class FrameTypes
 
     /// <summary><see cref="ErrorFrame"/>.</summary>
     public const string Error = "error";
+
+    /// <summary><see cref="PresenceJoinFrame"/>.</summary>
+    public const string PresenceJoin = "presenceJoin";
+
+    /// <summary><see cref="PresenceUpdateFrame"/>.</summary>
+    public const string PresenceUpdate = "presenceUpdate";
+
+    /// <summary><see cref="PresenceLeaveFrame"/>.</summary>
+    public const string PresenceLeave = "presenceLeave";
+
+    /// <summary><see cref="PresenceSnapshotFrame"/>.</summary>
+    public const string PresenceSnapshot = "presenceSnapshot";
+
+    /// <summary><see cref="PresenceDiffFrame"/>.</summary>
+    public const string PresenceDiff = "presenceDiff";
+
+    /// <summary><see cref="PresenceRejectedFrame"/>.</summary>
+    public const string PresenceRejected = "presenceRejected";
 }

@@ -31,11 +31,13 @@ internal sealed partial class ServerSession
 
     private readonly IDocumentAuthorizer _authorizer;
     private readonly Observability.ConvergeServerMetrics _metrics;
+    private readonly Presence.PresenceRegistry _presence;
 
     public ServerSession(string sessionId, ClaimsPrincipal user, AuthorityRegistry authorities, IDocumentAuthorizer authorizer,
-        Observability.ConvergeServerMetrics metrics, ConvergeServerOptions options, ILogger logger)
+        Observability.ConvergeServerMetrics metrics, Presence.PresenceRegistry presence, ConvergeServerOptions options, ILogger logger)
     {
         _metrics = metrics;
+        _presence = presence;
         SessionId = sessionId;
         User = user;
         _authorizer = authorizer;
@@ -68,6 +70,9 @@ internal sealed partial class ServerSession
 
     /// <summary>Why the session closed, once it has.</summary>
     public SessionClose? CloseReason => Volatile.Read(ref _close);
+
+    /// <summary>When the client was last heard from (a <see cref="TimeProvider.GetTimestamp"/> value).</summary>
+    public long LastSeen => Volatile.Read(ref _lastSeenTicks);
 
     /// <summary>The transport heard from the client (a frame, a poll): it is alive.</summary>
     public void Touch(TimeProvider time) => Volatile.Write(ref _lastSeenTicks, time.GetTimestamp());
@@ -164,6 +169,9 @@ internal sealed partial class ServerSession
                 break;
             case PushFrame push:
                 await PushAsync(push, cancellationToken).ConfigureAwait(false);
+                break;
+            case PresenceJoinFrame or PresenceUpdateFrame or PresenceLeaveFrame:
+                await _presence.HandleAsync(this, frame, cancellationToken).ConfigureAwait(false);
                 break;
             case PingFrame ping:
                 TryEnqueue(new PongFrame(ping.Payload));

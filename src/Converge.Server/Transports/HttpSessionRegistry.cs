@@ -31,6 +31,7 @@ internal sealed partial class HttpSessionRegistry
     private readonly CancellationToken _stopping;
     private readonly IDocumentAuthorizer _authorizer;
     private readonly Observability.ConvergeServerMetrics _metrics;
+    private readonly Presence.PresenceRegistry _presence;
 
     public HttpSessionRegistry(
         AuthorityRegistry authorities,
@@ -40,9 +41,11 @@ internal sealed partial class HttpSessionRegistry
         IHostApplicationLifetime lifetime,
         IDocumentAuthorizer authorizer,
         Observability.ConvergeServerMetrics metrics,
+        Presence.PresenceRegistry presence,
         ILogger<ServerSession> logger)
     {
         _metrics = metrics;
+        _presence = presence;
         _authorizer = authorizer;
         _authorities = authorities;
         _options = options.Value;
@@ -103,7 +106,7 @@ internal sealed partial class HttpSessionRegistry
             throw new ProtocolException(ErrorCodes.ShuttingDown, "The server is shutting down; retry shortly.");
         }
 
-        var session = new ServerSession(Guid.NewGuid().ToString("N"), user, _authorities, _authorizer, _metrics, _options, _logger);
+        var session = new ServerSession(Guid.NewGuid().ToString("N"), user, _authorities, _authorizer, _metrics, _presence, _options, _logger);
         var http = new HttpSession(session, transport, _tracker.Track(transport), new FrameRateLimiter(_options.MaxFramesPerSecond, _options.FrameBurst, _time));
         try
         {

@@ -20,6 +20,7 @@ internal sealed partial class WebSocketEndpoint
     private readonly SessionTracker _tracker;
     private readonly IDocumentAuthorizer _authorizer;
     private readonly Observability.ConvergeServerMetrics _metrics;
+    private readonly Presence.PresenceRegistry _presence;
     private readonly ILogger<WebSocketEndpoint> _logger;
     private readonly ILogger<ServerSession> _sessionLogger;
 
@@ -31,6 +32,7 @@ internal sealed partial class WebSocketEndpoint
         SessionTracker tracker,
         IDocumentAuthorizer authorizer,
         Observability.ConvergeServerMetrics metrics,
+        Presence.PresenceRegistry presence,
         ILogger<WebSocketEndpoint> logger,
         ILogger<ServerSession> sessionLogger)
     {
@@ -41,6 +43,7 @@ internal sealed partial class WebSocketEndpoint
         _tracker = tracker;
         _authorizer = authorizer;
         _metrics = metrics;
+        _presence = presence;
         _logger = logger;
         _sessionLogger = sessionLogger;
     }
@@ -71,7 +74,7 @@ internal sealed partial class WebSocketEndpoint
             KeepAliveInterval = TimeSpan.Zero,
         }).ConfigureAwait(false);
 
-        var session = new ServerSession(Guid.NewGuid().ToString("N"), context.User, _authorities, _authorizer, _metrics, _options, _sessionLogger);
+        var session = new ServerSession(Guid.NewGuid().ToString("N"), context.User, _authorities, _authorizer, _metrics, _presence, _options, _sessionLogger);
         Log.Accepted(_logger, session.SessionId, context.Connection.RemoteIpAddress);
         using (socket)
         {

@@ -134,6 +134,9 @@ internal sealed class ScriptedTransport(ScriptedServer server, TransportKind kin
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>The server sends a frame.</summary>
+    public void Deliver(Frame frame) => _inbound.Writer.TryWrite(frame);
+
     /// <summary>The server closes the session with a close code (and optionally an error frame first).</summary>
     public void ServerClose(ConvergeCloseCode? code, string reason, ErrorFrame? error = null)
     {

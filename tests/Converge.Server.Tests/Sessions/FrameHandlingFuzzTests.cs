@@ -40,7 +40,8 @@ public sealed class FrameHandlingFuzzTests
             3 => new AddToSet("s", "e" + random.Next(4), "t" + random.Next(1000)),
             _ => new RemoveFromSet("s", "e" + random.Next(4), ["t" + random.Next(1000)]),
         };
-        return random.Next(9) switch
+        PresenceCursor Cursor() => new(random.Next(3) == 0 ? null : Json($"{{\"x\":{random.Next(100)}}}"), random.Next(2) == 0 ? null : Json("[1,2]"));
+        return random.Next(12) switch
         {
             0 => new HelloFrame(ConvergeProtocol.Version, "fuzz-" + random.Next(20), null, random.Next(2) == 0 ? null : [new Subscription(document, random.Next(5))]),
             1 => new SubscribeFrame(document, random.Next(0, 50)),
@@ -49,7 +50,10 @@ public sealed class FrameHandlingFuzzTests
             5 => new PingFrame(random.Next()),
             6 => new PongFrame(random.Next()),
             7 => new AckFrame(document, 1, 1),
-            _ => new SnapshotFrame(document, 3, [Operation()]),
+            8 => new SnapshotFrame(document, 3, [Operation()]),
+            9 => new PresenceJoinFrame(document, Json("{\"name\":\"fuzz\",\"tags\":[1,{\"a\":null}]}"), random.Next(2) == 0 ? null : Cursor()),
+            10 => new PresenceUpdateFrame(document, random.Next(4) == 0 ? Json("{\"name\":\"z\"}") : null, Cursor(), random.Next(3) == 0 ? random.Next(2) == 0 : null),
+            _ => new PresenceLeaveFrame(document),
         };
     }
 
@@ -105,9 +109,10 @@ public sealed class FrameHandlingFuzzTests
             var authorizer = services.GetRequiredService<IDocumentAuthorizer>();
             var metrics = services.GetRequiredService<Observability.ConvergeServerMetrics>();
             var options = services.GetRequiredService<IOptions<ConvergeServerOptions>>().Value;
+            var presence = services.GetRequiredService<Converge.Server.Presence.PresenceRegistry>();
             IFrameCodec[] codecs = [JsonFrameCodec.Instance, MessagePackFrameCodec.Instance];
             var random = new Random(20261123);
-            ServerSession NewSession() => new(Guid.NewGuid().ToString("N"), new ClaimsPrincipal(new ClaimsIdentity()), registry, authorizer, metrics, options, NullLogger.Instance);
+            ServerSession NewSession() => new(Guid.NewGuid().ToString("N"), new ClaimsPrincipal(new ClaimsIdentity()), registry, authorizer, metrics, presence, options, NullLogger.Instance);
 
             // Most sessions say hello and subscribe, so that inputs get past the handshake to the authorities.
             async Task<ServerSession> GreetedSession()
