@@ -228,6 +228,52 @@ public sealed class PresenceTests
     }
 
     [Fact]
+    public async Task Above_the_list_limit__everyone_gets_counts_instead_of_lists_and_lists_again_when_the_room_shrinks()
+    {
+        using var temp = new TempDirectory();
+        await using var server = await TestServer.StartAsync(temp.File("converge.db"), o => o.Presence.MaxListedUsers = 3);
+        var clients = Enumerable.Range(0, 5).Select(i => TestClients.Create(server.SyncUri, o => o.ClientId = $"u{i}",
+            i % 2 == 0 ? TransportKind.WebSocket : TransportKind.ServerSentEvents)).ToArray();
+        try
+        {
+            await Task.WhenAll(clients.Select(c => c.StartAsync()));
+            var watches = new List<PresenceWatch>();
+            foreach (var client in clients)
+            {
+                watches.Add(new PresenceWatch(await client.JoinPresenceAsync("hall", Person(client.ClientId))));
+            }
+
+            await PresenceWatch.UntilAllAsync(watches, s => s.IsAggregated && s.UserCount == 5 && s.ConnectionCount == 5, "counts only, 5 users");
+            Assert.All(watches, w => Assert.Empty(w.Handle.State.Users));
+
+            await clients[4].DisposeAsync();
+            await clients[3].DisposeAsync();
+            await PresenceWatch.UntilAllAsync(watches[..3], s => !s.IsAggregated && s.Users.Count == 3, "a list again, 3 users");
+            Assert.Equal(["u0", "u1", "u2"], watches[0].Handle.State.Users.Select(u => u.UserId));
+        }
+        finally
+        {
+            await Task.WhenAll(clients.Select(c => c.DisposeAsync().AsTask()));
+        }
+    }
+
+    [Fact]
+    public async Task Typing__shows_to_others_and_expires_by_itself()
+    {
+        using var temp = new TempDirectory();
+        await using var server = await TestServer.StartAsync(temp.File("converge.db"), o => o.Presence.TypingTimeout = TimeSpan.FromMilliseconds(300));
+        await using var typist = TestClients.Create(server.SyncUri, o => o.ClientId = "typist", TransportKind.LongPolling);
+        await using var reader = TestClients.Create(server.SyncUri, o => o.ClientId = "reader", TransportKind.WebSocket);
+        await Task.WhenAll(typist.StartAsync(), reader.StartAsync());
+        var typing = await typist.JoinPresenceAsync("doc", Person("Ty"));
+        var watch = new PresenceWatch(await reader.JoinPresenceAsync("doc", Person("Re")));
+
+        await typing.SetTypingAsync(true);
+        await watch.UntilAsync(s => s.Find("typist")?.IsTyping == true, "the typist typing");
+        await watch.UntilAsync(s => s.Find("typist")?.IsTyping == false, "the indicator gone by itself");
+    }
+
+    [Fact]
     public async Task A_clean_disconnect__is_seen_at_once_not_after_the_timeout()
     {
         using var temp = new TempDirectory();
