@@ -70,14 +70,7 @@ internal sealed class ClientConnection : IDisposable
         if (Interlocked.CompareExchange(ref _closeRequest, new TransportClose(code, reason), null) is null)
         {
             Outbound.Writer.TryComplete();
-            try
-            {
-                Lifetime.CancelAfter(timeout);
-            }
-            catch (ObjectDisposedException)
-            {
-                // The connection ended and was disposed while a stop was reaching for it: there is nothing left to close.
-            }
+            Lifetime.CancelAfter(timeout);
         }
     }
 
