@@ -14,8 +14,9 @@ public sealed class PresenceOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(45);
 
     /// <summary>
-    /// How often a room sends its changes, batched and coalesced latest-wins (each changed user once per batch). Default
-    /// 50 ms, so a receiver sees at most 20 presence frames a second per document, however fast cursors move. 10 ms to 1 s.
+    /// The time between two batches of a room's changes, each coalesced latest-wins (a changed user appears once per
+    /// batch, as they are at that moment). Default 50 ms, so a receiver gets at most 20 presence frames a second per
+    /// document however fast cursors move; the first change after a quiet spell goes out at once. 10 ms to 1 s.
     /// </summary>
     public TimeSpan BatchInterval { get; set; } = TimeSpan.FromMilliseconds(50);
 

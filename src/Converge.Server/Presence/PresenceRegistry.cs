@@ -185,18 +185,29 @@ internal sealed partial class PresenceRegistry : IDisposable
             return;
         }
 
-        var silentFor = _time.GetElapsedTime(session.LastSeen);
-        foreach (var documentId in state.TakeAll())
+        try
         {
-            if (_rooms.TryGetValue(documentId, out var room))
+            var silentFor = _time.GetElapsedTime(session.LastSeen);
+            foreach (var documentId in state.TakeAll())
             {
-                room.Detach(state.Recipient, silentFor);
-                Log.Detached(_logger, session.SessionId, documentId, Limits.Timeout - silentFor);
+                if (_rooms.TryGetValue(documentId, out var room))
+                {
+                    room.Detach(state.Recipient, silentFor);
+                    Log.Detached(_logger, session.SessionId, documentId, Limits.Timeout - silentFor);
+                }
             }
         }
-
-        // Last, so that a session no longer tracked is one whose presence is fully detached.
-        _sessions.TryRemove(session, out _);
+#pragma warning disable CA1031 // Work queued to the thread pool must never take the process down.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.DetachFailed(_logger, ex, session.SessionId);
+        }
+        finally
+        {
+            // Last, so that a session no longer tracked is one whose presence is fully detached.
+            _sessions.TryRemove(session, out _);
+        }
     }
 
     private void Retire(PresenceRoom room)
@@ -240,6 +251,9 @@ internal sealed partial class PresenceRegistry : IDisposable
 
         [LoggerMessage(EventId = 92, EventName = "PresenceRejected", Level = LogLevel.Warning, Message = "Session {SessionId}: presence in {DocumentId} refused ({Code}): {Reason}")]
         public static partial void Rejected(ILogger logger, string sessionId, string documentId, string code, string reason);
+
+        [LoggerMessage(EventId = 94, EventName = "PresenceDetachFailed", Level = LogLevel.Error, Message = "Session {SessionId}: detaching its presence failed.")]
+        public static partial void DetachFailed(ILogger logger, Exception exception, string sessionId);
 
         [LoggerMessage(EventId = 93, EventName = "PresenceDetached", Level = LogLevel.Debug, Message = "Session {SessionId} ended without leaving {DocumentId}; its presence stays for {Remaining}.")]
         public static partial void Detached(ILogger logger, string sessionId, string documentId, TimeSpan remaining);

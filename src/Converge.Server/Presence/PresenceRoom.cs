@@ -7,7 +7,7 @@ namespace Converge.Server.Presence;
 /// <summary>
 /// One document's presence, in memory only (the article's "Presence": ephemeral, heartbeat-kept, throttled and
 /// batched). One entry per user across all of the user's connections; members (joined sessions) get the room as a
-/// snapshot when they join, then as diffs batched every <see cref="PresenceOptions.BatchInterval"/> and coalesced
+/// snapshot when they join, then as diffs at most one per <see cref="PresenceOptions.BatchInterval"/>, coalesced
 /// latest-wins, or as counts once the room is larger than <see cref="PresenceOptions.MaxListedUsers"/>.
 /// </summary>
 /// <remarks>
@@ -19,6 +19,8 @@ internal sealed partial class PresenceRoom : IDisposable
 {
     // Departures remembered for members' diffs; past this many the oldest are forgotten and laggards get a snapshot.
     private const int MaxDepartures = 1024;
+
+    private static readonly TimeSpan MinimumFlushDelay = TimeSpan.FromMilliseconds(1);
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, RoomUser> _users = new(StringComparer.Ordinal);
@@ -35,6 +37,7 @@ internal sealed partial class PresenceRoom : IDisposable
     private long _version;
     private long _forgottenThrough;
     private bool _flushScheduled;
+    private TimeSpan? _lastFlushAt;
     private TimeSpan? _sweepAt;
     private bool _retired;
     private int _connectionCount;
@@ -271,6 +274,7 @@ internal sealed partial class PresenceRoom : IDisposable
                 return;
             }
 
+            _lastFlushAt = Now;
             var aggregated = IsAggregated;
             PresenceSnapshotFrame? full = null;
             var diffs = new Dictionary<long, PresenceDiffFrame?>();
@@ -431,13 +435,15 @@ internal sealed partial class PresenceRoom : IDisposable
         Remove(user, connection);
     }
 
-    // Must hold _gate.
+    // Must hold _gate. Batches are one interval apart: in a busy room a change waits for the next batch; in a quiet
+    // one the first change goes out almost at once (a millisecond, so a burst of joins still travels together).
     private void ScheduleFlush()
     {
         if (!_flushScheduled && !_retired)
         {
             _flushScheduled = true;
-            _flushTimer.Change(_options.BatchInterval, Timeout.InfiniteTimeSpan);
+            var due = _lastFlushAt is { } last ? last + _options.BatchInterval - Now : TimeSpan.Zero;
+            _flushTimer.Change(due > MinimumFlushDelay ? due : MinimumFlushDelay, Timeout.InfiniteTimeSpan);
         }
     }
 

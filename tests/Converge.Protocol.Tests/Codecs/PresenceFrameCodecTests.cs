@@ -74,6 +74,16 @@ public sealed class PresenceFrameCodecTests
         Assert.Equal(json, JsonText(Json.Decode(Encoding.UTF8.GetBytes(json))));
 
     [Fact]
+    public void Every_example_in_the_protocol_documents_presence_section__decodes_and_encodes_back_to_the_same_text()
+    {
+        var text = File.ReadAllText(Path.Combine(Converge.Testing.RepositoryPaths.Root, "docs", "protocol.md"));
+        var section = text[text.IndexOf("### 4.13 Presence frames", StringComparison.Ordinal)..text.IndexOf("## 5. Operations", StringComparison.Ordinal)];
+        var examples = System.Text.RegularExpressions.Regex.Matches(section, "```json\n(.*?)\n```").Select(m => m.Groups[1].Value).ToArray();
+        Assert.Equal(8, examples.Length);
+        Assert.All(examples, json => Assert.Equal(json, JsonText(Json.Decode(Encoding.UTF8.GetBytes(json)))));
+    }
+
+    [Fact]
     public void Json_null_in_an_optional_value__means_absent()
     {
         var frame = (PresenceUpdateFrame)Json.Decode("""{"type":"presenceUpdate","documentId":"d","metadata":null,"cursor":{"position":null},"typing":false}"""u8);

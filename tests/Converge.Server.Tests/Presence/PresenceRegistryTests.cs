@@ -65,6 +65,30 @@ public sealed class PresenceRegistryTests : IAsyncLifetime
         return session;
     }
 
+    /// <summary>Sums each presence instrument of this test's server (other tests' servers share the meter's name, not the instance).</summary>
+    private Dictionary<string, long> RecordPresenceMetrics(System.Diagnostics.Metrics.MeterListener listener)
+    {
+        var meter = _services.GetRequiredService<Observability.ConvergeServerMetrics>().Meter;
+        var totals = new Dictionary<string, long>();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == meter && instrument.Name.StartsWith("converge.server.presence.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var key = instrument.Name + string.Concat(tags.ToArray().Select(t => $"|{t.Value}"));
+            lock (totals)
+            {
+                totals[key] = totals.GetValueOrDefault(key) + value;
+            }
+        });
+        listener.Start();
+        return totals;
+    }
+
     private static List<Frame> Drain(ServerSession session)
     {
         var frames = new List<Frame>();
@@ -116,6 +140,8 @@ public sealed class PresenceRegistryTests : IAsyncLifetime
     [Fact]
     public async Task Oversized_metadata_or_cursor__is_refused_with_presence_too_large_and_the_session_stays()
     {
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        var metrics = RecordPresenceMetrics(listener);
         var session = await SessionAsync("c1");
         var big = Json(JsonSerializer.Serialize(new { name = new string('x', 5000) }));
         await session.HandleAsync(new PresenceJoinFrame("doc", big), CancellationToken.None);
@@ -128,6 +154,8 @@ public sealed class PresenceRegistryTests : IAsyncLifetime
         Assert.Equal(ErrorCodes.PresenceTooLarge, Assert.IsType<PresenceRejectedFrame>(frames[2]).Code);
         Assert.Null(session.CloseReason);
         Assert.Equal(2, _logs.Lines.Count(l => l.EventName == "PresenceRejected"));
+        Assert.Equal(2, metrics["converge.server.presence.rejected|presence_too_large"]);
+        Assert.Equal(1, metrics["converge.server.presence.frames|snapshot"]);
     }
 
     [Fact]
@@ -176,6 +204,8 @@ public sealed class PresenceRegistryTests : IAsyncLifetime
     [Fact]
     public async Task A_slow_reader__gets_presence_coalesced_never_more_than_a_quarter_of_its_queue_and_is_not_closed_for_it()
     {
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        var metrics = RecordPresenceMetrics(listener);
         var slow = await SessionAsync("slow", "sam");
         var mover = await SessionAsync("mover", "mo");
         await slow.HandleAsync(new PresenceJoinFrame("doc", Json("{}")), CancellationToken.None);
@@ -192,6 +222,7 @@ public sealed class PresenceRegistryTests : IAsyncLifetime
 
         Assert.Null(slow.CloseReason);
         Assert.Equal(4, slow.Outbound.Count);
+        Assert.True(metrics["converge.server.presence.deferred"] > 50, "the slow reader's presence was held back and counted");
 
         // Reading again, it gets the newest state in one frame.
         Drain(slow);

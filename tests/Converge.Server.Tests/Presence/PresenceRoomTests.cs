@@ -59,22 +59,31 @@ public sealed class PresenceRoomTests : IDisposable
     }
 
     [Fact]
-    public void A_joiner__gets_the_whole_room_at_once_and_others_get_the_join_in_the_next_batch()
+    public void A_joiner__gets_the_whole_room_at_once_and_others_get_changes_in_batches_one_interval_apart()
     {
         var observer = Observer();
+        _time.Advance(TimeSpan.FromSeconds(1));
+        _time.Advance(TimeSpan.FromSeconds(1));
         var (ann, _) = Join("ann", "a1");
 
         var snapshot = Assert.IsType<PresenceSnapshotFrame>(Assert.Single(ann.Frames));
         Assert.Equal(["ann", "observer"], snapshot.Users.Select(u => u.UserId));
-        Assert.Single(observer.Frames);
 
-        _time.Advance(Batch - TimeSpan.FromMilliseconds(1));
+        // A quiet room: the first change goes almost at once.
         Assert.Single(observer.Frames);
         _time.Advance(TimeSpan.FromMilliseconds(1));
         var diff = Assert.IsType<PresenceDiffFrame>(observer.Frames[^1]);
         Assert.Equal("ann", Assert.Single(diff.Changed).UserId);
-        Assert.Equal("ann", diff.Changed[0].Metadata.GetProperty("name").GetString());
         Assert.Equal((2, 2), (diff.UserCount, diff.ConnectionCount));
+
+        // Then batches: what comes within the interval waits for its end, and travels together.
+        Join("bob", "b1");
+        _time.Advance(TimeSpan.FromMilliseconds(20));
+        Join("carol", "c1");
+        _time.Advance(Batch - TimeSpan.FromMilliseconds(21));
+        Assert.Equal(2, observer.Frames.Count);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(["bob", "carol"], Assert.IsType<PresenceDiffFrame>(observer.Frames[^1]).Changed.Select(u => u.UserId));
     }
 
     [Fact]
@@ -207,7 +216,7 @@ public sealed class PresenceRoomTests : IDisposable
         _time.Advance(Batch);
         var diffs = observer.Frames.OfType<PresenceDiffFrame>().ToArray();
         Assert.Equal(observer.Frames.Count, diffs.Length);
-        Assert.InRange(diffs.Length, 19, 21);
+        Assert.InRange(diffs.Length, 20, 22);
         Assert.Equal(1000, observer.View.Users["ann"].Connections[0].Cursor!.Position!.Value.GetProperty("x").GetInt32());
         var xs = diffs.Select(d => d.Changed.Single().Connections[0].Cursor!.Position!.Value.GetProperty("x").GetInt32()).ToArray();
         Assert.Equal(xs.Order(), xs);
