@@ -14,7 +14,7 @@ public sealed class SlowConsumerTests
         await using var server = await TestServer.StartAsync(temp.File("converge.db"), o =>
         {
             o.SessionQueueCapacity = 64;
-            o.MaxDocumentBytes = 8 * 1024 * 1024; // a snapshot must fit in half of this small queue (validated at startup)
+            o.MaxDocumentBytes = 8 * 1024 * 1024; // keeps a snapshot's parts well under this small queue
             o.MaxFramesPerSecond = 0; // this test is about reading, not sending
             o.CloseTimeout = TimeSpan.FromSeconds(1);
         });
