@@ -11,12 +11,7 @@ public sealed class VersionVectorTests
     [Fact]
     public void Merge__is_commutative_associative_and_idempotent()
     {
-        Gen.Select(Vector, Vector, Vector).Sample((a, b, c) =>
-        {
-            Assert.Equal(a.Merge(b), b.Merge(a));
-            Assert.Equal(a.Merge(b).Merge(c), a.Merge(b.Merge(c)));
-            Assert.Equal(a, a.Merge(a));
-        }, iter: EncodingProperties.Iterations);
+        MergeProperties.AssertJoin(Vector, static (a, b) => a.Merge(b));
     }
 
     [Fact]

@@ -30,12 +30,7 @@ public sealed class CounterTests
     [Fact]
     public void GCounter_Merge__is_commutative_associative_and_idempotent()
     {
-        Gen.Select(GState, GState, GState).Sample((a, b, c) =>
-        {
-            Assert.Equal(a.Merge(b), b.Merge(a));
-            Assert.Equal(a.Merge(b).Merge(c), a.Merge(b.Merge(c)));
-            Assert.Equal(a, a.Merge(a));
-        }, iter: EncodingProperties.Iterations);
+        MergeProperties.AssertJoin(GState, static (a, b) => a.Merge(b));
     }
 
     [Fact]
@@ -75,12 +70,7 @@ public sealed class CounterTests
     [Fact]
     public void PNCounter_Merge__is_commutative_associative_and_idempotent()
     {
-        Gen.Select(PNState, PNState, PNState).Sample((a, b, c) =>
-        {
-            Assert.Equal(a.Merge(b), b.Merge(a));
-            Assert.Equal(a.Merge(b).Merge(c), a.Merge(b.Merge(c)));
-            Assert.Equal(a, a.Merge(a));
-        }, iter: EncodingProperties.Iterations);
+        MergeProperties.AssertJoin(PNState, static (a, b) => a.Merge(b));
     }
 
     [Fact]

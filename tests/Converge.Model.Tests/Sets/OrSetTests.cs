@@ -59,14 +59,13 @@ public sealed class OrSetTests
     public void Merge__is_commutative_associative_and_idempotent_including_compacted_states()
     {
         // Three replicas of one history, so that their states are related as real replicas' are.
-        OrSetScript.Gen(3, 4, compact: true).Sample(script =>
-        {
-            var (states, _) = script.Run();
-            var (a, b, c) = (states[0], states[1], states[2]);
-            Assert.Equal(a.Merge(b), b.Merge(a));
-            Assert.Equal(a.Merge(b).Merge(c), a.Merge(b.Merge(c)));
-            Assert.Equal(a, a.Merge(a));
-        }, iter: EncodingProperties.Iterations);
+        MergeProperties.AssertJoin(
+            OrSetScript.Gen(3, 4, compact: true).Select(static script =>
+            {
+                var (states, _) = script.Run();
+                return (states[0], states[1], states[2]);
+            }),
+            static (a, b) => a.Merge(b));
     }
 
     [Fact]
