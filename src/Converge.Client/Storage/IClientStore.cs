@@ -40,7 +40,7 @@ internal interface IClientStore : IAsyncDisposable
     /// <param name="sequence">The sequence <paramref name="state"/> is complete at.</param>
     /// <param name="state">The confirmed state.</param>
     /// <param name="settled">Client sequences of acknowledged changes included in <paramref name="state"/>.</param>
-    /// <param name="now">The time of use.</param>
+    /// <param name="now">The last use of a document cached for the first time (otherwise the last <see cref="Load"/> stands).</param>
     void SaveSnapshot(string documentId, long sequence, JsonMap state, IReadOnlyCollection<long> settled, DateTimeOffset now);
 
     /// <summary>Bytes the cache holds: stored states and outbox operations.</summary>

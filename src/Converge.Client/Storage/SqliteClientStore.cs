@@ -202,10 +202,11 @@ internal sealed partial class SqliteClientStore : IClientStore
         {
             ThrowIfDisposed();
             using var transaction = _connection.BeginTransaction();
-            // Writes race (a timer's and the ready-time one): an older state never replaces a newer one.
+            // Writes race (a timer's and the ready-time one): an older state never replaces a newer one. Last use is the
+            // last open (Load), not the last write: an open document is kept anyway, and every open one is written on stop.
             using (var upsert = Command("""
                 INSERT INTO documents (document_id, sequence, snapshot, size, last_used) VALUES ($id, $sequence, $snapshot, $size, $now)
-                ON CONFLICT (document_id) DO UPDATE SET sequence = excluded.sequence, snapshot = excluded.snapshot, size = excluded.size, last_used = excluded.last_used
+                ON CONFLICT (document_id) DO UPDATE SET sequence = excluded.sequence, snapshot = excluded.snapshot, size = excluded.size
                 WHERE excluded.sequence >= documents.sequence OR typeof(documents.sequence) <> 'integer'
                 """, transaction))
             {
