@@ -4,6 +4,7 @@ using Converge.Client.Documents;
 using Converge.Client.Storage;
 using Converge.IntegrationTests.Infrastructure;
 using Converge.Model.Documents;
+using Microsoft.Extensions.Logging;
 
 namespace Converge.IntegrationTests.Offline;
 
@@ -76,6 +77,38 @@ public sealed class ClientRestartTests
         Assert.Equal(4, next.ClientSequence);
         await next.Acknowledged;
         Assert.Equal(5, (await ServerLog.ReadAsync(server, "board")).Changes.Count);
+    }
+
+    [Fact]
+    public async Task A_corrupt_cached_state__is_logged_dropped_and_the_document_downloaded_again_never_shown()
+    {
+        using var temp = new TempDirectory();
+        await using var server = await TestServer.StartAsync(temp.File("server.db"));
+        var store = temp.File("client.db");
+        await using (var first = Client(server.SyncUri, store))
+        {
+            await first.StartAsync();
+            var board = await first.OpenDocumentAsync("board");
+            await (await board.SetAsync("a", Json(1))).Acknowledged;
+        }
+
+        using (var raw = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={store};Pooling=False"))
+        {
+            raw.Open();
+            using var corrupt = raw.CreateCommand();
+            corrupt.CommandText = "UPDATE documents SET snapshot = x'7b7b7b'";
+            Assert.Equal(1, corrupt.ExecuteNonQuery());
+        }
+
+        var logs = new CapturingLoggerProvider();
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
+        await using var second = new ConvergeClient(new ConvergeClientOptions { ServerUri = server.SyncUri, LocalStore = new LocalStoreOptions { Path = store } }, loggers);
+        await second.StartAsync();
+        var reloaded = await second.OpenDocumentAsync("board");
+        Assert.Equal(DocumentStatus.Ready, reloaded.Status);
+        Assert.Equal(1, reloaded.State["a"].GetInt32());
+        var error = Assert.Single(logs.Lines, static l => l.EventId.Name == "ClientStoreCorruptRow");
+        Assert.Equal(ClientStoreException.Corrupt, Assert.IsType<ClientStoreException>(error.Exception).ErrorCode);
     }
 
     [Fact]
