@@ -44,6 +44,8 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     // Guards _connection together with the document set, so a document opened during a connect is subscribed exactly once.
     private readonly Lock _documentsGate = new();
+    // Keeps each document's pushes in client-sequence order on the wire (see PushUnsent).
+    private readonly Lock _pushGate = new();
     // One HttpClient for the HTTP transports, made on first use (a WebSocket-only client never needs one).
     private readonly Lazy<HttpClient> _http;
     private ClientConnection? _connection;
@@ -324,6 +326,17 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
         var maxBytes = connection.Welcome.Task.Result.MaxFrameBytes / 2;
         foreach (var document in documents)
         {
+            PushUnsent(connection, document, maxBytes);
+        }
+    }
+
+    // Taking a document's unsent changes and queueing their frames is one step: a flush and a (re)connect interleaving
+    // their frames would push a later client sequence before an earlier one, and the server rejects the earlier one
+    // as stale — losing a change that already had its receipt.
+    private void PushUnsent(ClientConnection connection, ConvergeDocument document, int maxBytes)
+    {
+        lock (_pushGate)
+        {
             foreach (var chunk in PushBatches.Split(document.TakeUnsent(), MaxChangesPerPush, maxBytes))
             {
                 connection.Outbound.Writer.TryWrite(new PushFrame(document.Id, chunk));
@@ -571,10 +584,7 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink
             foreach (var document in _documents.Values)
             {
                 // Bounded frames: hours of offline edits must not become one frame over the server's size limit.
-                foreach (var chunk in PushBatches.Split(document.TakeUnsent(), MaxChangesPerPush, welcome.MaxFrameBytes / 2))
-                {
-                    connection.Outbound.Writer.TryWrite(new PushFrame(document.Id, chunk));
-                }
+                PushUnsent(connection, document, welcome.MaxFrameBytes / 2);
             }
 
             SetStatus(new ConnectionStatus(ConnectionState.Connected, transport.Name));
