@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Converge.Client.Connection;
 using Converge.Client.Documents;
 using Converge.Client.Reconnection;
+using Converge.Client.Storage;
 using Converge.Client.Transports;
 using Converge.Protocol;
 using Converge.Protocol.Codecs;
@@ -49,6 +50,8 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink, Prese
     private readonly FlushScheduler _flushes;
     private readonly Lock _pushGate = new();
     private readonly Presence.PresenceHandles _presence;
+    // Null without ConvergeClientOptions.LocalStore: documents then live in memory only.
+    private readonly LocalStore? _localStore;
     private ConnectionStatus _status = ConnectionStatus.Initial;
     private CancellationTokenSource? _running;
     private Task _supervisor = Task.CompletedTask;
@@ -60,6 +63,8 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink, Prese
     /// <param name="options">The options; validated here.</param>
     /// <param name="loggerFactory">Where logs go; none by default.</param>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
+    /// <exception cref="ClientStoreException">The local store (<see cref="ConvergeClientOptions.LocalStore"/>) cannot be
+    /// opened: in use by another client, made for another client id, or not a store.</exception>
     public ConvergeClient(ConvergeClientOptions options, ILoggerFactory? loggerFactory = null)
         : this(options, null, loggerFactory)
     {
@@ -75,7 +80,8 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink, Prese
         _transportFactory = transportFactory ?? CreateTransport;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<ConvergeClient>();
-        ClientId = options.ClientId ?? Guid.NewGuid().ToString("N");
+        _localStore = LocalStore.Open(options, _loggerFactory);
+        ClientId = _localStore?.ClientId ?? options.ClientId ?? Guid.NewGuid().ToString("N");
         _flushes = new FlushScheduler(_time, options.FlushWindow, SendUnsent);
         _presence = new Presence.PresenceHandles(this, options.Presence, _time, _loggerFactory, ClientId);
         _http = new Lazy<HttpClient>(() => new HttpClient(options.HttpMessageHandlerFactory?.Invoke() ?? new HttpClientHandler(), disposeHandler: true)
@@ -150,6 +156,12 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink, Prese
         {
             // Whatever waits in the flush window leaves before the close, so a pause (pagehide) does not hold it back.
             _flushes.FlushNow();
+            if (_localStore is not null)
+            {
+                // A suspended app may be killed without notice: cache what is unsaved now.
+                await _localStore.FlushAsync().ConfigureAwait(false);
+            }
+
             if (_running is not { } running)
             {
                 return;
@@ -188,7 +200,9 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink, Prese
 
     /// <summary>
     /// Opens a document and waits until it is fully synced (never shows partial state). While disconnected, it waits
-    /// for the connection. Opening an open document returns the same instance.
+    /// for the connection — unless the local store (<see cref="ConvergeClientOptions.LocalStore"/>) has the document
+    /// cached: then it returns at once, offline too, with the cached state and pending changes and
+    /// <see cref="DocumentStatus.Stale"/> until it has synced. Opening an open document returns the same instance.
     /// </summary>
     /// <param name="documentId">The document id (1–256 characters, no control characters).</param>
     /// <param name="cancellationToken">Stops waiting; the document stays open.</param>
@@ -213,12 +227,19 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink, Prese
             throw new ArgumentException(problem, nameof(documentId));
         }
 
+        // Read before taking the lock (it is I/O); when two opens race, the document made first keeps its copy.
+        var stored = _localStore is not null && !_documents.ContainsKey(documentId) ? _localStore.Load(documentId) : null;
         ConvergeDocument document;
         lock (_documentsGate)
         {
             if (!_documents.TryGetValue(documentId, out document!))
             {
                 document = new ConvergeDocument(documentId, ClientId, this, _loggerFactory.CreateLogger<ConvergeDocument>(), [.. _options.Rules]);
+                if (stored is not null)
+                {
+                    _localStore!.Attach(document, stored);
+                }
+
                 if (progress is not null)
                 {
                     document.SyncProgress += Report;
@@ -235,7 +256,11 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink, Prese
 
         try
         {
-            await document.WaitUntilReadyAsync(cancellationToken).ConfigureAwait(false);
+            // A cached document is handed out at once, offline too (Stale until synced); any other only once complete.
+            if (document.Status != DocumentStatus.Stale)
+            {
+                await document.WaitUntilReadyAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -284,6 +309,11 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink, Prese
         _disposed = true;
         await _presence.DisposeAsync().ConfigureAwait(false);
         await StopAsync().ConfigureAwait(false);
+        if (_localStore is not null)
+        {
+            await _localStore.DisposeAsync().ConfigureAwait(false);
+        }
+
         _flushes.Dispose();
         _lifecycle.Dispose();
         if (_http.IsValueCreated)

@@ -12,10 +12,11 @@ public sealed class ConvergeClientOptions
 
     /// <summary>
     /// This replica's id: half of every change's idempotency key (the other half is the client sequence, which counts
-    /// from 1 per document in this client instance). Default: a new random id per client instance, which is what you
-    /// want until the local store persists sequences with the id. Never give the same id to two live clients, or to a
-    /// new process without its persisted sequences: the server would take their changes for duplicates of earlier
-    /// ones, acknowledge them and not apply them.
+    /// from 1 per document for this id). Default: with a <see cref="LocalStore"/>, the id the store was created with
+    /// (a new random one for a new store), so a restarted app continues as the same client with its sequences; without
+    /// one, a new random id per client instance. Never give the same id to two live clients, or to a new process
+    /// without its persisted sequences: the server would take their changes for duplicates of earlier ones,
+    /// acknowledge them and not apply them.
     /// </summary>
     public string? ClientId { get; set; }
 
@@ -81,6 +82,13 @@ public sealed class ConvergeClientOptions
     /// <summary>Whether to offer WebSocket permessage-deflate. Default <see langword="true"/> (ignored in the browser, which negotiates it itself).</summary>
     public bool EnableCompression { get; set; } = true;
 
+    /// <summary>
+    /// The local store (a SQLite file, or the app's own <see cref="Storage.IClientStore"/>): the client identity and sequences, cached documents and the outbox of
+    /// unacknowledged changes survive restarts and crashes, and cached documents open at once, offline too (as
+    /// <see cref="Documents.DocumentStatus.Stale"/>). Default <see langword="null"/>: everything lives in memory. See <see cref="Storage.LocalStoreOptions"/> and <c>docs/offline.md</c>.
+    /// </summary>
+    public Storage.LocalStoreOptions? LocalStore { get; set; }
+
     /// <summary>The clock for every timeout. Default <see cref="TimeProvider.System"/>; tests pass a fake.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -119,6 +127,7 @@ public sealed class ConvergeClientOptions
             throw new ArgumentException($"{nameof(MaxFrameBytes)} must be at least 1024; it is {MaxFrameBytes}.", nameof(MaxFrameBytes));
         }
 
+        LocalStore?.Validate();
         ArgumentNullException.ThrowIfNull(TimeProvider);
         ArgumentNullException.ThrowIfNull(ReconnectPolicy);
         Heartbeat.Validate();

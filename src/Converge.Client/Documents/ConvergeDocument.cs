@@ -60,7 +60,7 @@ public sealed partial class ConvergeDocument
     /// <summary>The document id.</summary>
     public string Id { get; }
 
-    /// <summary>Whether the document has fully synced.</summary>
+    /// <summary>Whether the document has fully synced: <see cref="DocumentStatus.Loading"/>, <see cref="DocumentStatus.Ready"/>, or <see cref="DocumentStatus.Stale"/> (shown from the local store, not resynced yet).</summary>
     public DocumentStatus Status { get; private set; } = DocumentStatus.Loading;
 
     /// <summary>The state to show: confirmed state with pending local changes applied on top.</summary>
@@ -167,6 +167,7 @@ public sealed partial class ConvergeDocument
     /// <param name="operations">The operations, applied in order.</param>
     /// <param name="cancellationToken">Cancels the call before the change is applied.</param>
     /// <exception cref="ChangeRejectedException">The operations are invalid or a client rule (<see cref="ConvergeClientOptions.Rules"/>) refused them; nothing was applied.</exception>
+    /// <exception cref="Storage.ClientStoreException">With a local store: the change could not be written to it (<c>store_write_failed</c>); nothing was applied.</exception>
     public ValueTask<ChangeReceipt> ApplyAsync(IReadOnlyList<DocumentOperation> operations, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -189,6 +190,8 @@ public sealed partial class ConvergeDocument
             }
 
             change = new PendingChange(++_lastClientSeq, copy);
+            // Durable before anything else: a change that got a receipt survives a crash (Storage/DocumentJournal).
+            _journal?.Append(change.ClientSeq, copy);
             _pending.Add(change);
             _view = _view.Apply(copy);
             Raise(DocumentChangeKind.Local);
@@ -356,6 +359,7 @@ public sealed partial class ConvergeDocument
             }
 
             _pending.Remove(pending);
+            _journal?.Rejected(reject.ClientSeq);
             var exception = new ChangeRejectedException(reject.Code, reject.Reason, reject.ClientSeq);
             pending.Acknowledged.TrySetException(exception);
             Log.Rejected(_logger, Id, reject.ClientSeq, reject.Code, reject.Reason);
@@ -466,6 +470,7 @@ public sealed partial class ConvergeDocument
     private void Settle(PendingChange change, long sequence)
     {
         _pending.Remove(change);
+        _journal?.Settled(change.ClientSeq);
         change.Acknowledged.TrySetResult(sequence);
     }
 
@@ -494,8 +499,11 @@ public sealed partial class ConvergeDocument
     }
 
     // Must hold _gate, so that events are raised in the order of the states they carry.
-    private void Raise(DocumentChangeKind kind) =>
+    private void Raise(DocumentChangeKind kind)
+    {
+        _journal?.Observe(kind);
         Invoke(Changed, new DocumentChangedEventArgs(kind, _view, _sequence, _pending.Count, Status));
+    }
 
     private void Invoke<T>(EventHandler<T>? handler, T args)
     {

@@ -8,4 +8,11 @@ public enum DocumentStatus
 
     /// <summary>Fully synced at least once on this connection; live changes follow.</summary>
     Ready,
+
+    /// <summary>
+    /// Showing the state cached in the local store (<see cref="ConvergeClientOptions.LocalStore"/>), with pending local
+    /// changes on top, until the server has confirmed it is current: complete as of its cached sequence, but possibly
+    /// behind. Mutations work as usual. Becomes <see cref="Ready"/> once the document has synced.
+    /// </summary>
+    Stale,
 }
