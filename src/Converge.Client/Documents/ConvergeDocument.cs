@@ -1,5 +1,6 @@
 using Converge.Model;
 using Converge.Model.Documents;
+using Converge.Model.Ot;
 using Converge.Protocol;
 using Converge.Protocol.Frames;
 using Microsoft.Extensions.Logging;
@@ -161,6 +162,27 @@ public sealed partial class ConvergeDocument
     }
 
     /// <summary>
+    /// Edits the collaborative text at <paramref name="key"/> (OT, see <see cref="EditText"/>): at
+    /// <paramref name="position"/> (code points), delete <paramref name="deleteCount"/> and insert <paramref name="insert"/>.
+    /// Visible at once; remote edits that the server orders first are merged into it, never lost.
+    /// </summary>
+    /// <param name="key">The text's key; read it with <c>State.GetText(key)</c>.</param>
+    /// <param name="position">Where, in code points of the current text.</param>
+    /// <param name="deleteCount">Code points to delete there.</param>
+    /// <param name="insert">Text to insert there.</param>
+    /// <param name="cancellationToken">Cancels the call (not the change, once applied).</param>
+    /// <exception cref="ArgumentOutOfRangeException">The edit does not fit the current text.</exception>
+    public ValueTask<ChangeReceipt> EditTextAsync(string key, int position, int deleteCount, string insert, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var text = _view.GetText(key);
+            var delta = TextDelta.ForEdit(text.EnumerateRunes().Count(), position, deleteCount, insert);
+            return ApplyAsync([new EditText(key, delta, _view.GetTextRevision(key))], cancellationToken);
+        }
+    }
+
+    /// <summary>
     /// Applies operations as one change: visible at once in <see cref="State"/>, then sent to the server (now, or on
     /// the next connection). The receipt's <see cref="ChangeReceipt.Acknowledged"/> completes when the server settles it.
     /// </summary>
@@ -245,7 +267,25 @@ public sealed partial class ConvergeDocument
     {
         lock (_gate)
         {
-            var unsent = _pending.Where(static p => !p.Sent).ToList();
+            // A text edit goes out only once every earlier edit of the same text is settled: until then it is based on
+            // text the server has not numbered, and it is rebased as remote edits arrive. Changes keep their order.
+            var unsent = new List<PendingChange>();
+            var editedEarlier = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var pending in _pending)
+            {
+                var texts = pending.Operations.OfType<EditText>().Select(static e => e.Key).ToArray();
+                if (!pending.Sent && texts.Any(editedEarlier.Contains))
+                {
+                    break;
+                }
+
+                editedEarlier.UnionWith(texts);
+                if (!pending.Sent)
+                {
+                    unsent.Add(pending);
+                }
+            }
+
             unsent.ForEach(static p => p.Sent = true);
             return unsent.Select(p => new ClientChange(_clientId, p.ClientSeq, p.Operations)).ToArray();
         }
@@ -338,10 +378,18 @@ public sealed partial class ConvergeDocument
                 // A snapshot already includes it.
                 Settle(pending, ack.Sequence);
             }
+            else if (ack.Operations is null && pending.Operations.Any(static o => o is EditText))
+            {
+                // A text edit acknowledged without the server's form of it (a repeat answered from the log): our own
+                // form may differ from what the server applied, so take the change from a replay instead.
+                _replayRequested = false;
+                RequestReplay();
+            }
             else
             {
-                // Our own change is the next link of the sequence: the same ordering rules as anyone's.
-                Integrate(new ServerChange(ack.Sequence, _clientId, ack.ClientSeq, pending.Operations));
+                // Our own change is the next link of the sequence: the same ordering rules as anyone's, in the form
+                // the server applied it.
+                Integrate(new ServerChange(ack.Sequence, _clientId, ack.ClientSeq, ack.Operations ?? pending.Operations));
             }
 
             Rebase(DocumentChangeKind.Acknowledged);
@@ -363,8 +411,21 @@ public sealed partial class ConvergeDocument
             var exception = new ChangeRejectedException(reject.Code, reject.Reason, reject.ClientSeq);
             pending.Acknowledged.TrySetException(exception);
             Log.Rejected(_logger, Id, reject.ClientSeq, reject.Code, reject.Reason);
+            var rejected = new List<ChangeRejectedException> { exception };
+            // Later edits of the same text were made on top of the rejected one (and held back, never sent): without
+            // it they fit no text the server has, so they go with it.
+            var texts = pending.Operations.OfType<EditText>().Select(static e => e.Key).ToHashSet(StringComparer.Ordinal);
+            foreach (var dependent in _pending.Where(p => texts.Any(p.EditsText)).ToArray())
+            {
+                _pending.Remove(dependent);
+                var cascade = new ChangeRejectedException(reject.Code,
+                    $"It edits text on top of change {reject.ClientSeq}, which was rejected: {reject.Reason}", dependent.ClientSeq);
+                dependent.Acknowledged.TrySetException(cascade);
+                rejected.Add(cascade);
+            }
+
             Rebase(DocumentChangeKind.RolledBack);
-            Invoke(Rejected, new ChangeRejectedEventArgs(exception));
+            rejected.ForEach(e => Invoke(Rejected, new ChangeRejectedEventArgs(e)));
         }
     }
 
@@ -414,7 +475,7 @@ public sealed partial class ConvergeDocument
             }
         }
 
-        return null;
+        return EditText.CheckOnePerText(operations);
     }
 
     // Must hold _gate.
@@ -458,11 +519,46 @@ public sealed partial class ConvergeDocument
     // Must hold _gate.
     private void ApplyConfirmed(ServerChange change)
     {
-        _confirmed = _confirmed.Apply(change.Operations);
+        var mine = change.ClientId == _clientId ? _pending.Find(p => p.ClientSeq == change.ClientSeq) : null;
+        foreach (var operation in change.Operations)
+        {
+            var before = operation is EditText ? _confirmed.GetTextRevision(operation.Key) : 0;
+            _confirmed = _confirmed.Apply([operation]);
+            if (mine is null && operation is EditText remote && _confirmed.GetTextRevision(remote.Key) == before + 1)
+            {
+                RebasePendingEdits(remote);
+            }
+        }
+
         _sequence = change.Sequence;
-        if (change.ClientId == _clientId && _pending.Find(p => p.ClientSeq == change.ClientSeq) is { } mine)
+        if (mine is not null)
         {
             Settle(mine, change.Sequence);
+        }
+    }
+
+    // OT on the client: pending edits of a text are transformed over a remote edit the server ordered before them
+    // (the remote one wins ties, as on the server), each against what the previous ones made of it.
+    // Only edits in line with the remote one are rebased: an edit whose revision fell behind (a snapshot jumped past
+    // the deltas it would need) is left for the server to transform, which it does from the edit's own revision.
+    private void RebasePendingEdits(EditText remote)
+    {
+        var delta = remote.Delta;
+        var revision = remote.Revision;
+        foreach (var pending in _pending.Where(p => p.EditsText(remote.Key)))
+        {
+            var operations = pending.Operations.ToArray();
+            for (var i = 0; i < operations.Length; i++)
+            {
+                if (operations[i] is EditText edit && edit.Key == remote.Key && edit.Revision == revision && edit.Delta.BaseLength == delta.BaseLength)
+                {
+                    (var rebased, delta) = TextDelta.Transform(edit.Delta, delta, TieBreak.RightFirst);
+                    operations[i] = edit with { Delta = rebased, Revision = edit.Revision + 1 };
+                    revision++;
+                }
+            }
+
+            pending.Operations = operations;
         }
     }
 
@@ -472,6 +568,11 @@ public sealed partial class ConvergeDocument
         _pending.Remove(change);
         _journal?.Settled(change.ClientSeq);
         change.Acknowledged.TrySetResult(sequence);
+        if (_live && _pending.Any(static p => !p.Sent))
+        {
+            // Text edits held behind this one may go now.
+            _sink.ScheduleFlush(this);
+        }
     }
 
     // A gap in the stream: ask the server to replay from our cursor (a re-subscribe); duplicates are dropped above.

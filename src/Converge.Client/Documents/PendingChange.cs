@@ -7,7 +7,10 @@ internal sealed class PendingChange(long clientSeq, IReadOnlyList<DocumentOperat
 {
     public long ClientSeq { get; } = clientSeq;
 
-    public IReadOnlyList<DocumentOperation> Operations { get; } = operations;
+    /// <summary>The operations; text edits among them are rewritten as remote edits of the same text arrive (OT rebase).</summary>
+    public IReadOnlyList<DocumentOperation> Operations { get; set; } = operations;
+
+    public bool EditsText(string key) => Operations.Any(o => o is EditText && o.Key == key);
 
     public TaskCompletionSource<long> Acknowledged { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Converge.Model.Documents;
+using Converge.Model.Ot;
 
 namespace Converge.Protocol.Codecs;
 
@@ -17,6 +18,7 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
     private const string Increment = "increment";
     private const string AddToSetOp = "addToSet";
     private const string RemoveFromSetOp = "removeFromSet";
+    private const string EditTextOp = "editText";
 
     public override DocumentOperation Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
@@ -29,6 +31,8 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
         JsonElement? value = null;
         long? by = null;
         List<string>? tags = null;
+        long? revision = null;
+        TextDelta? delta = null;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
             if (reader.TokenType != JsonTokenType.PropertyName)
@@ -67,6 +71,14 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
             {
                 tag = tag is null ? ReadString(ref reader, "tag") : throw Duplicate("tag");
             }
+            else if (reader.ValueTextEquals("rev"u8))
+            {
+                revision = revision is null ? ReadInt64(ref reader, "rev") : throw Duplicate("rev");
+            }
+            else if (reader.ValueTextEquals("delta"u8))
+            {
+                delta = delta is null ? ReadDelta(ref reader) : throw Duplicate("delta");
+            }
             else if (reader.ValueTextEquals("tags"u8))
             {
                 tags = tags is null ? ReadStrings(ref reader, "tags") : throw Duplicate("tags");
@@ -85,7 +97,8 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
         }
 
         // A member of another kind is a confused sender, not an optional extra: refuse it rather than guess.
-        var members = (value is null ? 0 : 1) | (by is null ? 0 : 2) | (element is null ? 0 : 4) | (tag is null ? 0 : 8) | (tags is null ? 0 : 16);
+        var members = (value is null ? 0 : 1) | (by is null ? 0 : 2) | (element is null ? 0 : 4) | (tag is null ? 0 : 8) | (tags is null ? 0 : 16)
+            | (revision is null ? 0 : 32) | (delta is null ? 0 : 64);
         return kind switch
         {
             Set when members == 1 => new SetValue(key, value!.Value),
@@ -93,11 +106,13 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
             Increment when members == 2 => new IncrementValue(key, by!.Value),
             AddToSetOp when members == (4 | 8) => new AddToSet(key, element!, tag!),
             RemoveFromSetOp when members == (4 | 16) => new RemoveFromSet(key, element!, tags!),
+            EditTextOp when members == (32 | 64) => new EditText(key, delta!, revision!.Value),
             Set => throw new JsonException($"The 'set' operation on '{key}' takes exactly a 'value'."),
             Remove => throw new JsonException($"The 'remove' operation on '{key}' takes no members besides 'op' and 'key'."),
             Increment => throw new JsonException($"The 'increment' operation on '{key}' takes exactly 'by'."),
             AddToSetOp => throw new JsonException($"The 'addToSet' operation on '{key}' takes exactly 'element' and 'tag'."),
             RemoveFromSetOp => throw new JsonException($"The 'removeFromSet' operation on '{key}' takes exactly 'element' and 'tags'."),
+            EditTextOp => throw new JsonException($"The 'editText' operation on '{key}' takes exactly 'rev' and 'delta'."),
             null => throw new JsonException("An operation needs an 'op'."),
             _ => throw new JsonException($"Unknown operation '{kind}'."),
         };
@@ -137,6 +152,25 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
                 foreach (var tag in removal.Tags)
                 {
                     writer.WriteStringValue(tag);
+                }
+
+                writer.WriteEndArray();
+                break;
+            case EditText edit:
+                writer.WriteString("op"u8, EditTextOp);
+                writer.WriteString("key"u8, edit.Key);
+                writer.WriteNumber("rev"u8, edit.Revision);
+                writer.WriteStartArray("delta"u8);
+                foreach (var item in TextDeltaJson.ToItems(edit.Delta))
+                {
+                    if (item is long length)
+                    {
+                        writer.WriteNumberValue(length);
+                    }
+                    else
+                    {
+                        writer.WriteStringValue((string)item);
+                    }
                 }
 
                 writer.WriteEndArray();
@@ -198,6 +232,35 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
         return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var number)
             ? number
             : throw new JsonException($"'{name}' must be an integer.");
+    }
+
+    private static TextDelta ReadDelta(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new JsonException("'delta' must be an array of integers and strings.");
+        }
+
+        var items = new List<object>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            items.Add(reader.TokenType switch
+            {
+                JsonTokenType.Number when reader.TryGetInt64(out var n) => n,
+                JsonTokenType.String => reader.GetString()!,
+                _ => throw new JsonException("'delta' must be an array of integers and strings."),
+            });
+        }
+
+        try
+        {
+            return TextDeltaJson.FromItems(items);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new JsonException($"Invalid 'delta': {ex.Message}", ex);
+        }
     }
 
     private static List<string> ReadStrings(ref Utf8JsonReader reader, string name)

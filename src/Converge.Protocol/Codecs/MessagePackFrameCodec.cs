@@ -1,5 +1,6 @@
 using System.Buffers;
 using Converge.Model.Documents;
+using Converge.Model.Ot;
 using Converge.Protocol.Frames;
 using MessagePack;
 
@@ -103,10 +104,15 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
 
                 break;
             case AckFrame f:
-                Header(ref writer, FrameCode.Ack, 3);
+                Header(ref writer, FrameCode.Ack, f.Operations is null ? 3 : 4);
                 writer.Write(f.DocumentId);
                 writer.Write(f.ClientSeq);
                 writer.Write(f.Sequence);
+                if (f.Operations is { } applied)
+                {
+                    WriteOperations(ref writer, applied);
+                }
+
                 break;
             case RejectFrame f:
                 Header(ref writer, FrameCode.Reject, 4);
@@ -213,7 +219,7 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
             FrameCode.Snapshot => new SnapshotFrame(fields.String(ref reader), fields.Int64(ref reader), fields.Operations(ref reader),
                 fields.OptionalInt64(ref reader), fields.OptionalInt64(ref reader)),
             FrameCode.Push => new PushFrame(fields.String(ref reader), ReadClientChanges(ref reader, ref fields)),
-            FrameCode.Ack => new AckFrame(fields.String(ref reader), fields.Int64(ref reader), fields.Int64(ref reader)),
+            FrameCode.Ack => new AckFrame(fields.String(ref reader), fields.Int64(ref reader), fields.Int64(ref reader), fields.OptionalOperations(ref reader)),
             FrameCode.Reject => new RejectFrame(fields.String(ref reader), fields.Int64(ref reader), fields.String(ref reader), fields.String(ref reader)),
             FrameCode.Changes => new ChangesFrame(fields.String(ref reader), ReadServerChanges(ref reader, ref fields)),
             FrameCode.Ping => new PingFrame(fields.Int64(ref reader)),
@@ -299,6 +305,7 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
                 OperationCode.Increment => new IncrementValue(key, item.Int64(ref reader)),
                 OperationCode.AddToSet => new AddToSet(key, item.String(ref reader), item.String(ref reader)),
                 OperationCode.RemoveFromSet => new RemoveFromSet(key, item.String(ref reader), item.Strings(ref reader)),
+                OperationCode.EditText => new EditText(key, item.Delta(ref reader), item.Int64(ref reader)),
                 _ => throw new ProtocolException(ErrorCodes.MalformedFrame, $"Unknown operation code {code}."),
             };
             item.SkipRest(ref reader);
@@ -346,6 +353,26 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
                     writer.Write(add.Key);
                     writer.Write(add.Element);
                     writer.Write(add.Tag);
+                    break;
+                case EditText edit:
+                    writer.WriteArrayHeader(4);
+                    writer.Write((int)OperationCode.EditText);
+                    writer.Write(edit.Key);
+                    var items = TextDeltaJson.ToItems(edit.Delta).ToArray();
+                    writer.WriteArrayHeader(items.Length);
+                    foreach (var part in items)
+                    {
+                        if (part is long length)
+                        {
+                            writer.Write(length);
+                        }
+                        else
+                        {
+                            writer.Write((string)part);
+                        }
+                    }
+
+                    writer.Write(edit.Revision);
                     break;
                 case RemoveFromSet removal:
                     writer.WriteArrayHeader(4);
@@ -413,6 +440,7 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
         Increment = 3,
         AddToSet = 4,
         RemoveFromSet = 5,
+        EditText = 6,
     }
 
     /// <summary>Reads the fields of one array in order; a field the array does not have is an error, extra ones are skipped.</summary>
@@ -461,6 +489,30 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
             return MessagePackStrictReads.ReadString(ref reader);
         }
 
+        public TextDelta Delta(ref MessagePackReader reader)
+        {
+            Next();
+            var items = new object[ReadArrayHeader(ref reader)];
+            for (var i = 0; i < items.Length; i++)
+            {
+                items[i] = reader.NextMessagePackType switch
+                {
+                    MessagePackType.Integer => reader.ReadInt64(),
+                    MessagePackType.String => MessagePackStrictReads.ReadString(ref reader)!,
+                    _ => throw new ProtocolException(ErrorCodes.MalformedFrame, "A delta's items must be integers and strings."),
+                };
+            }
+
+            try
+            {
+                return TextDeltaJson.FromItems(items);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new ProtocolException(ErrorCodes.MalformedFrame, $"Invalid delta: {ex.Message}", ex);
+            }
+        }
+
         public string[] Strings(ref MessagePackReader reader)
         {
             Next();
@@ -472,6 +524,9 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
 
             return strings;
         }
+
+        // A trailing field older senders leave out.
+        public IReadOnlyList<DocumentOperation>? OptionalOperations(ref MessagePackReader reader) => _remaining > 0 ? Operations(ref reader) : null;
 
         public IReadOnlyList<DocumentOperation> Operations(ref MessagePackReader reader)
         {

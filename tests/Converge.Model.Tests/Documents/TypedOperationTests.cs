@@ -97,3 +97,32 @@ public sealed class TypedOperationTests
         Assert.NotEqual(SetTags.NewTag(), SetTags.NewTag());
     }
 }
+
+/// <summary>Collaborative text values inside a <see cref="JsonMap"/>.</summary>
+public sealed class TextValueTests
+{
+    [Fact]
+    public void An_edit_at_the_current_revision__applies_and_counts_a_revision()
+    {
+        var map = JsonMap.Empty.Apply([new EditText("t", Converge.Model.Ot.TextDelta.ForEdit(0, 0, 0, "héllo 🙂"), 0)]);
+        map = map.Apply([new EditText("t", Converge.Model.Ot.TextDelta.ForEdit(7, 6, 1, "world"), 1)]);
+
+        Assert.Equal("héllo world", map.GetText("t"));
+        Assert.Equal(2, map.GetTextRevision("t"));
+        Assert.Equal(JsonValueKind.Object, map["t"].ValueKind);
+    }
+
+    [Fact]
+    public void An_edit_that_does_not_fit__is_skipped_alike_everywhere()
+    {
+        var map = JsonMap.Empty.Apply([new EditText("t", Converge.Model.Ot.TextDelta.ForEdit(0, 0, 0, "abc"), 0)]);
+
+        var wrongRevision = map.Apply([new EditText("t", Converge.Model.Ot.TextDelta.ForEdit(3, 0, 0, "x"), 0)]);
+        var wrongLength = map.Apply([new EditText("t", Converge.Model.Ot.TextDelta.ForEdit(2, 0, 0, "x"), 1)]);
+
+        Assert.Equal("abc", wrongRevision.GetText("t"));
+        Assert.Equal("abc", wrongLength.GetText("t"));
+        Assert.Equal(1, wrongLength.GetTextRevision("t"));
+        Assert.NotNull(new EditText("t", Converge.Model.Ot.TextDelta.Identity(0), -1).Validate());
+    }
+}

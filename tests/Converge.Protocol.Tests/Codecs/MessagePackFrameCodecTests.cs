@@ -51,7 +51,9 @@ public sealed class MessagePackFrameCodecTests
         Id.Select(k => (DocumentOperation)new RemoveValue(k)),
         Gen.Select(Id, Gen.Long[-IncrementValue.MaxMagnitude, IncrementValue.MaxMagnitude]).Select(t => (DocumentOperation)new IncrementValue(t.Item1, t.Item2)),
         Gen.Select(Id, Id, Id).Select(t => (DocumentOperation)new AddToSet(t.Item1, t.Item2, t.Item3)),
-        Gen.Select(Id, Id, Id.Array[1, 4]).Select(t => (DocumentOperation)new RemoveFromSet(t.Item1, t.Item2, t.Item3)));
+        Gen.Select(Id, Id, Id.Array[1, 4]).Select(t => (DocumentOperation)new RemoveFromSet(t.Item1, t.Item2, t.Item3)),
+        Gen.Select(Id, Gen.Int[0, 5], Id, Gen.Int[0, 5], Gen.Long[0, 1000]).Select(t =>
+            (DocumentOperation)new EditText(t.Item1, new Converge.Model.Ot.TextDeltaBuilder().Retain(t.Item2).Insert(t.Item3).Delete(t.Item4).Build(), t.Item5)));
 
     private static readonly Gen<Frame> AnyFrame = Gen.OneOf(
         Gen.Select(Id, Id.Null(), Gen.Select(Id, Gen.Long[0, long.MaxValue]).Select(t => new Subscription(t.Item1, t.Item2)).Array[0, 3])
