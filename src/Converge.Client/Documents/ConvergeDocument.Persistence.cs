@@ -28,11 +28,23 @@ public sealed partial class ConvergeDocument
                 Status = DocumentStatus.Stale;
             }
 
-            var view = _confirmed;
             foreach (var change in stored.Outbox)
             {
-                _pending.Add(new PendingChange(change.ClientSeq, change.Operations));
-                view = view.Apply(change.Operations);
+                var pending = new PendingChange(change.ClientSeq, change.Operations);
+                _pending.Add(pending);
+                foreach (var edit in pending.Local.OfType<Model.Documents.EditText>())
+                {
+                    // The text the stored edits were made on is not kept; assume the cached one (exact unless remote
+                    // edits were cached after them) and let the server's answers correct the view.
+                    _textBases.TryAdd(edit.Key, new TextBase(-1, _confirmed.GetText(edit.Key)));
+                }
+            }
+
+            RealignTexts();
+            var view = _confirmed;
+            foreach (var pending in _pending)
+            {
+                view = view.Apply(pending.Local);
             }
 
             _view = view;

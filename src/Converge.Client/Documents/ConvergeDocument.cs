@@ -1,6 +1,5 @@
 using Converge.Model;
 using Converge.Model.Documents;
-using Converge.Model.Ot;
 using Converge.Protocol;
 using Converge.Protocol.Frames;
 using Microsoft.Extensions.Logging;
@@ -162,27 +161,6 @@ public sealed partial class ConvergeDocument
     }
 
     /// <summary>
-    /// Edits the collaborative text at <paramref name="key"/> (OT, see <see cref="EditText"/>): at
-    /// <paramref name="position"/> (code points), delete <paramref name="deleteCount"/> and insert <paramref name="insert"/>.
-    /// Visible at once; remote edits that the server orders first are merged into it, never lost.
-    /// </summary>
-    /// <param name="key">The text's key; read it with <c>State.GetText(key)</c>.</param>
-    /// <param name="position">Where, in code points of the current text.</param>
-    /// <param name="deleteCount">Code points to delete there.</param>
-    /// <param name="insert">Text to insert there.</param>
-    /// <param name="cancellationToken">Cancels the call (not the change, once applied).</param>
-    /// <exception cref="ArgumentOutOfRangeException">The edit does not fit the current text.</exception>
-    public ValueTask<ChangeReceipt> EditTextAsync(string key, int position, int deleteCount, string insert, CancellationToken cancellationToken = default)
-    {
-        lock (_gate)
-        {
-            var text = _view.GetText(key);
-            var delta = TextDelta.ForEdit(text.EnumerateRunes().Count(), position, deleteCount, insert);
-            return ApplyAsync([new EditText(key, delta, _view.GetTextRevision(key))], cancellationToken);
-        }
-    }
-
-    /// <summary>
     /// Applies operations as one change: visible at once in <see cref="State"/>, then sent to the server (now, or on
     /// the next connection). The receipt's <see cref="ChangeReceipt.Acknowledged"/> completes when the server settles it.
     /// </summary>
@@ -199,10 +177,33 @@ public sealed partial class ConvergeDocument
         }
 
         var copy = operations.ToArray();
+        return ApplyAsync(_ => copy, cancellationToken);
+    }
+
+    /// <summary>
+    /// Applies operations made from the current state as one change: <paramref name="build"/> runs under the document's
+    /// lock with the current <see cref="State"/>, so what it reads (text positions, a set's observed tags, a value to
+    /// increment from) cannot be overtaken by a remote change before the operations apply. Keep it short and free of I/O.
+    /// </summary>
+    /// <param name="build">Makes the operations from the current state.</param>
+    /// <param name="cancellationToken">Cancels the call before the change is applied.</param>
+    /// <exception cref="ChangeRejectedException">The operations are invalid or a client rule refused them; nothing was applied.</exception>
+    /// <exception cref="Storage.ClientStoreException">With a local store: the change could not be written to it; nothing was applied.</exception>
+    public ValueTask<ChangeReceipt> ApplyAsync(Func<JsonMap, IReadOnlyList<DocumentOperation>> build, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        cancellationToken.ThrowIfCancellationRequested();
         PendingChange change;
         bool live;
         lock (_gate)
         {
+            var built = build(_view)?.ToArray() ?? [];
+            if (Validate(built) is { } problem)
+            {
+                throw new ChangeRejectedException(ErrorCodes.InvalidChange, problem, 0);
+            }
+
+            var (copy, local, hold) = PrepareTextEdits(built);
             foreach (var rule in _rules)
             {
                 if (rule(Id, _view, copy) is { } refusal)
@@ -211,11 +212,12 @@ public sealed partial class ConvergeDocument
                 }
             }
 
-            change = new PendingChange(++_lastClientSeq, copy);
+            change = new PendingChange(++_lastClientSeq, copy) { Local = local, Held = hold };
             // Durable before anything else: a change that got a receipt survives a crash (Storage/DocumentJournal).
             _journal?.Append(change.ClientSeq, copy);
+            StartTextChains(change);
             _pending.Add(change);
-            _view = _view.Apply(copy);
+            _view = _view.Apply(local);
             Raise(DocumentChangeKind.Local);
             live = _live;
         }
@@ -267,25 +269,8 @@ public sealed partial class ConvergeDocument
     {
         lock (_gate)
         {
-            // A text edit goes out only once every earlier edit of the same text is settled: until then it is based on
-            // text the server has not numbered, and it is rebased as remote edits arrive. Changes keep their order.
-            var unsent = new List<PendingChange>();
-            var editedEarlier = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var pending in _pending)
-            {
-                var texts = pending.Operations.OfType<EditText>().Select(static e => e.Key).ToArray();
-                if (!pending.Sent && texts.Any(editedEarlier.Contains))
-                {
-                    break;
-                }
-
-                editedEarlier.UnionWith(texts);
-                if (!pending.Sent)
-                {
-                    unsent.Add(pending);
-                }
-            }
-
+            // A held text edit has no wire form yet (ConvergeDocument.Text.cs); later changes wait behind it, in order.
+            var unsent = _pending.TakeWhile(static p => !p.Held).Where(static p => !p.Sent).ToList();
             unsent.ForEach(static p => p.Sent = true);
             return unsent.Select(p => new ClientChange(_clientId, p.ClientSeq, p.Operations)).ToArray();
         }
@@ -304,6 +289,12 @@ public sealed partial class ConvergeDocument
     }
 
     internal void OnSnapshot(SnapshotFrame snapshot)
+    {
+        OnSnapshotCore(snapshot);
+        FlushReleasedEdits();
+    }
+
+    private void OnSnapshotCore(SnapshotFrame snapshot)
     {
         SyncProgressEventArgs? progress = null;
         lock (_gate)
@@ -340,6 +331,15 @@ public sealed partial class ConvergeDocument
 
             _confirmed = JsonMap.Empty.Apply(operations);
             _sequence = snapshot.Sequence;
+            foreach (var pending in _pending)
+            {
+                if (!pending.Included && pending.ClientSeq <= snapshot.ClientSeq)
+                {
+                    LeaveTextChains(pending);
+                    pending.Included = true;
+                }
+            }
+
             DrainEarly();
             Rebase(DocumentChangeKind.Snapshot);
             if (progress is not null)
@@ -350,6 +350,12 @@ public sealed partial class ConvergeDocument
     }
 
     internal void OnChanges(ChangesFrame frame)
+    {
+        OnChangesCore(frame);
+        FlushReleasedEdits();
+    }
+
+    private void OnChangesCore(ChangesFrame frame)
     {
         lock (_gate)
         {
@@ -363,6 +369,12 @@ public sealed partial class ConvergeDocument
     }
 
     internal void OnAck(AckFrame ack)
+    {
+        OnAckCore(ack);
+        FlushReleasedEdits();
+    }
+
+    private void OnAckCore(AckFrame ack)
     {
         lock (_gate)
         {
@@ -398,6 +410,12 @@ public sealed partial class ConvergeDocument
 
     internal void OnReject(RejectFrame reject)
     {
+        OnRejectCore(reject);
+        FlushReleasedEdits();
+    }
+
+    private void OnRejectCore(RejectFrame reject)
+    {
         lock (_gate)
         {
             var pending = _pending.Find(p => p.ClientSeq == reject.ClientSeq);
@@ -407,25 +425,13 @@ public sealed partial class ConvergeDocument
             }
 
             _pending.Remove(pending);
+            LeaveTextChains(pending);
             _journal?.Rejected(reject.ClientSeq);
             var exception = new ChangeRejectedException(reject.Code, reject.Reason, reject.ClientSeq);
             pending.Acknowledged.TrySetException(exception);
             Log.Rejected(_logger, Id, reject.ClientSeq, reject.Code, reject.Reason);
-            var rejected = new List<ChangeRejectedException> { exception };
-            // Later edits of the same text were made on top of the rejected one (and held back, never sent): without
-            // it they fit no text the server has, so they go with it.
-            var texts = pending.Operations.OfType<EditText>().Select(static e => e.Key).ToHashSet(StringComparer.Ordinal);
-            foreach (var dependent in _pending.Where(p => texts.Any(p.EditsText)).ToArray())
-            {
-                _pending.Remove(dependent);
-                var cascade = new ChangeRejectedException(reject.Code,
-                    $"It edits text on top of change {reject.ClientSeq}, which was rejected: {reject.Reason}", dependent.ClientSeq);
-                dependent.Acknowledged.TrySetException(cascade);
-                rejected.Add(cascade);
-            }
-
             Rebase(DocumentChangeKind.RolledBack);
-            rejected.ForEach(e => Invoke(Rejected, new ChangeRejectedEventArgs(e)));
+            Invoke(Rejected, new ChangeRejectedEventArgs(exception));
         }
     }
 
@@ -522,11 +528,17 @@ public sealed partial class ConvergeDocument
         var mine = change.ClientId == _clientId ? _pending.Find(p => p.ClientSeq == change.ClientSeq) : null;
         foreach (var operation in change.Operations)
         {
+            if (mine is null && operation is EditText)
+            {
+                // Our own edit settled earlier in this frame leaves its chain to be realigned: do it before moving on.
+                RealignText(operation.Key);
+            }
+
             var before = operation is EditText ? _confirmed.GetTextRevision(operation.Key) : 0;
             _confirmed = _confirmed.Apply([operation]);
             if (mine is null && operation is EditText remote && _confirmed.GetTextRevision(remote.Key) == before + 1)
             {
-                RebasePendingEdits(remote);
+                OnRemoteTextEdit(remote, before);
             }
         }
 
@@ -537,42 +549,13 @@ public sealed partial class ConvergeDocument
         }
     }
 
-    // OT on the client: pending edits of a text are transformed over a remote edit the server ordered before them
-    // (the remote one wins ties, as on the server), each against what the previous ones made of it.
-    // Only edits in line with the remote one are rebased: an edit whose revision fell behind (a snapshot jumped past
-    // the deltas it would need) is left for the server to transform, which it does from the edit's own revision.
-    private void RebasePendingEdits(EditText remote)
-    {
-        var delta = remote.Delta;
-        var revision = remote.Revision;
-        foreach (var pending in _pending.Where(p => p.EditsText(remote.Key)))
-        {
-            var operations = pending.Operations.ToArray();
-            for (var i = 0; i < operations.Length; i++)
-            {
-                if (operations[i] is EditText edit && edit.Key == remote.Key && edit.Revision == revision && edit.Delta.BaseLength == delta.BaseLength)
-                {
-                    (var rebased, delta) = TextDelta.Transform(edit.Delta, delta, TieBreak.RightFirst);
-                    operations[i] = edit with { Delta = rebased, Revision = edit.Revision + 1 };
-                    revision++;
-                }
-            }
-
-            pending.Operations = operations;
-        }
-    }
-
     // Must hold _gate.
     private void Settle(PendingChange change, long sequence)
     {
         _pending.Remove(change);
+        LeaveTextChains(change);
         _journal?.Settled(change.ClientSeq);
         change.Acknowledged.TrySetResult(sequence);
-        if (_live && _pending.Any(static p => !p.Sent))
-        {
-            // Text edits held behind this one may go now.
-            _sink.ScheduleFlush(this);
-        }
     }
 
     // A gap in the stream: ask the server to replay from our cursor (a re-subscribe); duplicates are dropped above.
@@ -589,10 +572,15 @@ public sealed partial class ConvergeDocument
     // Must hold _gate. The view is always confirmed state with every pending change re-applied, in order.
     private void Rebase(DocumentChangeKind kind)
     {
+        RealignTexts();
+        ReleaseHeldEdits();
         var view = _confirmed;
         foreach (var pending in _pending)
         {
-            view = view.Apply(pending.Operations);
+            if (!pending.Included)
+            {
+                view = view.Apply(pending.Local);
+            }
         }
 
         _view = view;

@@ -33,6 +33,8 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
         List<string>? tags = null;
         long? revision = null;
         TextDelta? delta = null;
+        long? after = null;
+        List<TextBridgeStep>? bridge = null;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
             if (reader.TokenType != JsonTokenType.PropertyName)
@@ -79,6 +81,14 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
             {
                 delta = delta is null ? ReadDelta(ref reader) : throw Duplicate("delta");
             }
+            else if (reader.ValueTextEquals("after"u8))
+            {
+                after = after is null ? ReadInt64(ref reader, "after") : throw Duplicate("after");
+            }
+            else if (reader.ValueTextEquals("bridge"u8))
+            {
+                bridge = bridge is null ? ReadBridge(ref reader) : throw Duplicate("bridge");
+            }
             else if (reader.ValueTextEquals("tags"u8))
             {
                 tags = tags is null ? ReadStrings(ref reader, "tags") : throw Duplicate("tags");
@@ -98,7 +108,7 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
 
         // A member of another kind is a confused sender, not an optional extra: refuse it rather than guess.
         var members = (value is null ? 0 : 1) | (by is null ? 0 : 2) | (element is null ? 0 : 4) | (tag is null ? 0 : 8) | (tags is null ? 0 : 16)
-            | (revision is null ? 0 : 32) | (delta is null ? 0 : 64);
+            | (revision is null ? 0 : 32) | (delta is null ? 0 : 64) | (after is null ? 0 : 128) | (bridge is null ? 0 : 256);
         return kind switch
         {
             Set when members == 1 => new SetValue(key, value!.Value),
@@ -106,13 +116,13 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
             Increment when members == 2 => new IncrementValue(key, by!.Value),
             AddToSetOp when members == (4 | 8) => new AddToSet(key, element!, tag!),
             RemoveFromSetOp when members == (4 | 16) => new RemoveFromSet(key, element!, tags!),
-            EditTextOp when members == (32 | 64) => new EditText(key, delta!, revision!.Value),
+            EditTextOp when (members & ~(128 | 256)) == (32 | 64) => new EditText(key, delta!, revision!.Value, after, bridge),
             Set => throw new JsonException($"The 'set' operation on '{key}' takes exactly a 'value'."),
             Remove => throw new JsonException($"The 'remove' operation on '{key}' takes no members besides 'op' and 'key'."),
             Increment => throw new JsonException($"The 'increment' operation on '{key}' takes exactly 'by'."),
             AddToSetOp => throw new JsonException($"The 'addToSet' operation on '{key}' takes exactly 'element' and 'tag'."),
             RemoveFromSetOp => throw new JsonException($"The 'removeFromSet' operation on '{key}' takes exactly 'element' and 'tags'."),
-            EditTextOp => throw new JsonException($"The 'editText' operation on '{key}' takes exactly 'rev' and 'delta'."),
+            EditTextOp => throw new JsonException($"The 'editText' operation on '{key}' takes 'rev' and 'delta' (and optionally 'after' and 'bridge')."),
             null => throw new JsonException("An operation needs an 'op'."),
             _ => throw new JsonException($"Unknown operation '{kind}'."),
         };
@@ -160,26 +170,50 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
                 writer.WriteString("op"u8, EditTextOp);
                 writer.WriteString("key"u8, edit.Key);
                 writer.WriteNumber("rev"u8, edit.Revision);
-                writer.WriteStartArray("delta"u8);
-                foreach (var item in TextDeltaJson.ToItems(edit.Delta))
+                WriteDelta(writer, "delta"u8, edit.Delta);
+                if (edit.After is { } afterSeq)
                 {
-                    if (item is long length)
-                    {
-                        writer.WriteNumberValue(length);
-                    }
-                    else
-                    {
-                        writer.WriteStringValue((string)item);
-                    }
+                    writer.WriteNumber("after"u8, afterSeq);
                 }
 
-                writer.WriteEndArray();
+                if (edit.Bridge is { } steps)
+                {
+                    writer.WriteStartArray("bridge"u8);
+                    foreach (var step in steps)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteNumber("rev"u8, step.Revision);
+                        WriteDelta(writer, "delta"u8, step.Delta);
+                        writer.WriteEndObject();
+                    }
+
+                    writer.WriteEndArray();
+                }
+
                 break;
             default:
                 throw new NotSupportedException($"No JSON encoding for {value.GetType().Name}.");
         }
 
         writer.WriteEndObject();
+    }
+
+    private static void WriteDelta(Utf8JsonWriter writer, ReadOnlySpan<byte> name, TextDelta delta)
+    {
+        writer.WriteStartArray(name);
+        foreach (var item in TextDeltaJson.ToItems(delta))
+        {
+            if (item is long length)
+            {
+                writer.WriteNumberValue(length);
+            }
+            else
+            {
+                writer.WriteStringValue((string)item);
+            }
+        }
+
+        writer.WriteEndArray();
     }
 
     // JSON may escape a lone surrogate ("\ud800"); such text cannot become a .NET string or MessagePack str, so a
@@ -232,6 +266,48 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
         return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var number)
             ? number
             : throw new JsonException($"'{name}' must be an integer.");
+    }
+
+    // [{"rev": n, "delta": [...]}, ...]
+    private static List<TextBridgeStep> ReadBridge(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new JsonException("'bridge' must be an array of {\"rev\", \"delta\"} objects.");
+        }
+
+        var steps = new List<TextBridgeStep>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new JsonException("'bridge' must be an array of {\"rev\", \"delta\"} objects.");
+            }
+
+            long? revision = null;
+            TextDelta? delta = null;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+            {
+                if (reader.ValueTextEquals("rev"u8))
+                {
+                    revision = revision is null ? ReadInt64(ref reader, "rev") : throw Duplicate("rev");
+                }
+                else if (reader.ValueTextEquals("delta"u8))
+                {
+                    delta = delta is null ? ReadDelta(ref reader) : throw Duplicate("delta");
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            steps.Add(new TextBridgeStep(revision ?? throw new JsonException("A bridge step needs 'rev'."), delta ?? throw new JsonException("A bridge step needs 'delta'.")));
+        }
+
+        return steps;
     }
 
     private static TextDelta ReadDelta(ref Utf8JsonReader reader)

@@ -79,7 +79,7 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
                 writer.Write(f.Sequence);
                 break;
             case SnapshotFrame f:
-                Header(ref writer, FrameCode.Snapshot, f.Offset is null ? 3 : 5);
+                Header(ref writer, FrameCode.Snapshot, f.ClientSeq is not null ? 6 : f.Offset is null ? 3 : 5);
                 writer.Write(f.DocumentId);
                 writer.Write(f.Sequence);
                 WriteOperations(ref writer, f.Operations);
@@ -87,6 +87,16 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
                 {
                     writer.Write(offset);
                     writer.Write(f.Total!.Value);
+                }
+                else if (f.ClientSeq is not null)
+                {
+                    writer.WriteNil();
+                    writer.WriteNil();
+                }
+
+                if (f.ClientSeq is { } clientSeq)
+                {
+                    writer.Write(clientSeq);
                 }
 
                 break;
@@ -217,7 +227,7 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
             FrameCode.Unsubscribe => new UnsubscribeFrame(fields.String(ref reader)),
             FrameCode.Subscribed => new SubscribedFrame(fields.String(ref reader), fields.Int64(ref reader)),
             FrameCode.Snapshot => new SnapshotFrame(fields.String(ref reader), fields.Int64(ref reader), fields.Operations(ref reader),
-                fields.OptionalInt64(ref reader), fields.OptionalInt64(ref reader)),
+                fields.OptionalInt64(ref reader), fields.OptionalInt64(ref reader), fields.OptionalInt64(ref reader)),
             FrameCode.Push => new PushFrame(fields.String(ref reader), ReadClientChanges(ref reader, ref fields)),
             FrameCode.Ack => new AckFrame(fields.String(ref reader), fields.Int64(ref reader), fields.Int64(ref reader), fields.OptionalOperations(ref reader)),
             FrameCode.Reject => new RejectFrame(fields.String(ref reader), fields.Int64(ref reader), fields.String(ref reader), fields.String(ref reader)),
@@ -305,7 +315,7 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
                 OperationCode.Increment => new IncrementValue(key, item.Int64(ref reader)),
                 OperationCode.AddToSet => new AddToSet(key, item.String(ref reader), item.String(ref reader)),
                 OperationCode.RemoveFromSet => new RemoveFromSet(key, item.String(ref reader), item.Strings(ref reader)),
-                OperationCode.EditText => new EditText(key, item.Delta(ref reader), item.Int64(ref reader)),
+                OperationCode.EditText => new EditText(key, item.Delta(ref reader), item.Int64(ref reader), item.OptionalInt64(ref reader), item.OptionalBridge(ref reader)),
                 _ => throw new ProtocolException(ErrorCodes.MalformedFrame, $"Unknown operation code {code}."),
             };
             item.SkipRest(ref reader);
@@ -321,6 +331,23 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
         return count > reader.Sequence.Length - reader.Consumed
             ? throw new ProtocolException(ErrorCodes.MalformedFrame, $"An array claims {count} elements, more than the bytes left.")
             : count;
+    }
+
+    private static void WriteDelta(ref MessagePackWriter writer, TextDelta delta)
+    {
+        var items = TextDeltaJson.ToItems(delta).ToArray();
+        writer.WriteArrayHeader(items.Length);
+        foreach (var part in items)
+        {
+            if (part is long length)
+            {
+                writer.Write(length);
+            }
+            else
+            {
+                writer.Write((string)part);
+            }
+        }
     }
 
     private static void WriteOperations(ref MessagePackWriter writer, IReadOnlyList<DocumentOperation> operations)
@@ -355,24 +382,34 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
                     writer.Write(add.Tag);
                     break;
                 case EditText edit:
-                    writer.WriteArrayHeader(4);
+                    writer.WriteArrayHeader(edit.Bridge is not null ? 6 : edit.After is not null ? 5 : 4);
                     writer.Write((int)OperationCode.EditText);
                     writer.Write(edit.Key);
-                    var items = TextDeltaJson.ToItems(edit.Delta).ToArray();
-                    writer.WriteArrayHeader(items.Length);
-                    foreach (var part in items)
+                    WriteDelta(ref writer, edit.Delta);
+                    writer.Write(edit.Revision);
+                    if (edit.After is not null || edit.Bridge is not null)
                     {
-                        if (part is long length)
+                        if (edit.After is { } after)
                         {
-                            writer.Write(length);
+                            writer.Write(after);
                         }
                         else
                         {
-                            writer.Write((string)part);
+                            writer.WriteNil();
                         }
                     }
 
-                    writer.Write(edit.Revision);
+                    if (edit.Bridge is { } bridge)
+                    {
+                        writer.WriteArrayHeader(bridge.Count);
+                        foreach (var step in bridge)
+                        {
+                            writer.WriteArrayHeader(2);
+                            writer.Write(step.Revision);
+                            WriteDelta(ref writer, step.Delta);
+                        }
+                    }
+
                     break;
                 case RemoveFromSet removal:
                     writer.WriteArrayHeader(4);
@@ -487,6 +524,26 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
         {
             Next();
             return MessagePackStrictReads.ReadString(ref reader);
+        }
+
+        // A trailing field older senders leave out: [[rev, delta], ...].
+        public List<TextBridgeStep>? OptionalBridge(ref MessagePackReader reader)
+        {
+            if (_remaining == 0)
+            {
+                return null;
+            }
+
+            Next();
+            var steps = new List<TextBridgeStep>();
+            for (var count = ReadArrayHeader(ref reader); count > 0; count--)
+            {
+                var step = new FieldReader(ReadArrayHeader(ref reader));
+                steps.Add(new TextBridgeStep(step.Int64(ref reader), step.Delta(ref reader)));
+                step.SkipRest(ref reader);
+            }
+
+            return steps;
         }
 
         public TextDelta Delta(ref MessagePackReader reader)

@@ -139,7 +139,7 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
                     throw new InvalidDataException($"The log of '{DocumentId}' jumps from sequence {head} to {change.Sequence}.");
                 }
 
-                state = _texts.Replay(state, change.Operations);
+                state = _texts.Replay(state, change.ClientId, change.ClientSeq, change.Operations);
                 _clients[change.ClientId] = new ClientProgress(change.ClientSeq, change.Sequence);
                 head = change.Sequence;
             }
@@ -238,7 +238,7 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
                 continue;
             }
 
-            var rebased = _texts.Rebase(change.Operations, prospective, out var textProblem);
+            var rebased = _texts.Rebase(change, prospective, out var textProblem);
             if (rebased is null)
             {
                 _metrics.Rejected(ErrorCodes.StaleChange);
@@ -345,16 +345,19 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
     private bool EnqueueSnapshot(ServerSession session)
     {
         var operations = _state.ToOperations();
+        // Tells the client which of its own changes the state already holds, so it stops showing them twice.
+        var clientSeq = session.ClientId is { } clientId && _clients.TryGetValue(clientId, out var progress) && progress.LastSequence <= _head
+            ? progress.LastClientSeq : (long?)null;
         var parts = FrameParts.Split(operations, static op => OperationJson.Serialize([op]).Length, int.MaxValue, _options.SnapshotPartBytes).ToList();
         if (parts.Count <= 1)
         {
-            return session.TryEnqueue(new SnapshotFrame(DocumentId, _head, operations));
+            return session.TryEnqueue(new SnapshotFrame(DocumentId, _head, operations, ClientSeq: clientSeq));
         }
 
         long offset = 0;
         foreach (var part in parts)
         {
-            if (!session.TryEnqueue(new SnapshotFrame(DocumentId, _head, part, offset, operations.Count)))
+            if (!session.TryEnqueue(new SnapshotFrame(DocumentId, _head, part, offset, operations.Count, clientSeq)))
             {
                 return false;
             }

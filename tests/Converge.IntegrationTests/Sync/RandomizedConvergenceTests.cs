@@ -67,8 +67,10 @@ public sealed class RandomizedConvergenceTests
                 var who = random.Next(count);
                 if (roll < 70)
                 {
-                    var operations = RandomOperations(random, documents[who].State);
-                    sent.Add(new Sent(clients[who].ClientId, operations, (await documents[who].ApplyAsync(operations)).Acknowledged));
+                    // Made under the document's lock: text positions and observed tags cannot be overtaken by a remote change.
+                    DocumentOperation[] operations = [];
+                    var receipt = await documents[who].ApplyAsync(view => operations = RandomOperations(random, view));
+                    sent.Add(new Sent(clients[who].ClientId, operations, receipt.Acknowledged));
                 }
                 else if (roll < 78)
                 {

@@ -2,7 +2,11 @@ using Converge.IntegrationTests.Infrastructure;
 
 namespace Converge.IntegrationTests.Sync;
 
-public sealed class TextPauseProbe
+/// <summary>
+/// OT text through pause and resume: edits chained on unacknowledged ones, snapshots that jump the text (a client that
+/// had seen nothing resumes from cursor 0), acknowledgements lost with the connection.
+/// </summary>
+public sealed class TextPauseResumeTests
 {
     [Theory]
     [InlineData(1)]
@@ -13,7 +17,7 @@ public sealed class TextPauseProbe
     [InlineData(6)]
     [InlineData(7)]
     [InlineData(8)]
-    public async Task Probe(int seed)
+    public async Task Two_clients_typing_and_deleting_through_pauses_and_resumes__converge_with_every_acknowledged_edit_applied_once(int seed)
     {
         var random = new Random(seed);
         using var temp = new TempDirectory();
