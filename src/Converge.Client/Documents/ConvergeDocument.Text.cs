@@ -37,6 +37,42 @@ public sealed partial class ConvergeDocument
         return ApplyAsync(view => [new EditText(key, TextDelta.ForEdit(view.GetText(key).EnumerateRunes().Count(), position, deleteCount, insert), 0)], cancellationToken);
     }
 
+    /// <summary>
+    /// Edits the CRDT text at <paramref name="key"/> (see <see cref="EditCrdtText"/>): at <paramref name="position"/>
+    /// (code points), delete <paramref name="deleteCount"/> and insert <paramref name="insert"/>. Visible at once; merges
+    /// with concurrent edits without any transformation, in any order. Use it for a field instead of
+    /// <see cref="EditTextAsync"/> (a field is one or the other: an edit of the other kind is skipped on it).
+    /// </summary>
+    /// <param name="key">The text's key; read it with <c>State.GetText(key)</c>.</param>
+    /// <param name="position">Where, in code points of the current text (<see cref="State"/>).</param>
+    /// <param name="deleteCount">Code points to delete there.</param>
+    /// <param name="insert">Text to insert there.</param>
+    /// <param name="cancellationToken">Cancels the call (not the change, once applied).</param>
+    /// <exception cref="ArgumentOutOfRangeException">The edit does not fit the current text.</exception>
+    /// <exception cref="ChangeRejectedException">The edit changes nothing (<c>invalid_change</c>).</exception>
+    public ValueTask<ChangeReceipt> EditCrdtTextAsync(string key, int position, int deleteCount, string insert, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        ArgumentNullException.ThrowIfNull(insert);
+        return ApplyAsync(view =>
+        {
+            // A copy of the text as this client's replica: its next operations follow the ones already in the view.
+            var text = view.GetCrdtText(key, _clientId);
+            var operations = new List<Model.Text.TextOperation>(2);
+            if (deleteCount > 0 && text.Delete(position, deleteCount) is { } deletion)
+            {
+                operations.Add(deletion);
+            }
+
+            if (text.Insert(position, insert) is { } insertion)
+            {
+                operations.Add(insertion);
+            }
+
+            return operations.Count == 0 ? [] : [new EditCrdtText(key, Model.Text.TextOperationCodec.Encode(operations))];
+        }, cancellationToken);
+    }
+
     /// <summary>The view's form of operations: text edits without the wire-only fields.</summary>
     internal static IReadOnlyList<DocumentOperation> LocalForms(IReadOnlyList<DocumentOperation> operations) =>
         operations.Any(static o => o is EditText)

@@ -6,7 +6,7 @@ namespace Converge.Client.Documents;
 /// <summary>
 /// A typed view of one object in a document: its fields are the keys <c>{id}/{field}</c>, each with its own merge rule —
 /// a last-writer-wins value (<see cref="SetAsync"/>), a counter (<see cref="IncrementAsync"/>), an add-wins set
-/// (<see cref="AddToSetAsync"/>), or collaborative text (<see cref="EditTextAsync"/>) — so concurrent edits of different
+/// (<see cref="AddToSetAsync"/>), or collaborative text, OT (<see cref="EditTextAsync"/>) or CRDT (<see cref="EditCrdtTextAsync"/>), chosen per field — so concurrent edits of different
 /// fields never conflict, and edits of one field merge by its rule. Objects are ordered children of a parent through
 /// their <see cref="ParentField"/> and <see cref="PositionField"/> fields (<see cref="ConvergeDocument.GetChildren"/>,
 /// <see cref="ConvergeDocument.MoveAsync"/>). Reads come from the document's current state (confirmed ⊕ pending).
@@ -109,6 +109,16 @@ public sealed class DocumentObject
     /// <returns>The receipt.</returns>
     public ValueTask<ChangeReceipt> EditTextAsync(string field, int position, int deleteCount, string insert, CancellationToken cancellationToken = default) =>
         _document.EditTextAsync(KeyOf(field), position, deleteCount, insert, cancellationToken);
+
+    /// <summary>Edits a CRDT text field: at a position in code points, delete and insert (see <see cref="ConvergeDocument.EditCrdtTextAsync"/>).</summary>
+    /// <param name="field">The field.</param>
+    /// <param name="position">Where, in code points of the current text.</param>
+    /// <param name="deleteCount">Code points to delete there.</param>
+    /// <param name="insert">Text to insert there.</param>
+    /// <param name="cancellationToken">Cancels the call before the change is applied.</param>
+    /// <returns>The receipt.</returns>
+    public ValueTask<ChangeReceipt> EditCrdtTextAsync(string field, int position, int deleteCount, string insert, CancellationToken cancellationToken = default) =>
+        _document.EditCrdtTextAsync(KeyOf(field), position, deleteCount, insert, cancellationToken);
 
     /// <summary>Removes every field of the object, as one change. Its children keep their parent id (they are orphans).</summary>
     /// <param name="cancellationToken">Cancels the call before the change is applied.</param>

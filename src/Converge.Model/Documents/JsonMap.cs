@@ -102,7 +102,16 @@ public sealed class JsonMap : IReadOnlyDictionary<string, JsonElement>
     public IReadOnlyList<string> GetSetTags(string key, string element) =>
         _entries.TryGetValue(key, out var value) ? TaggedSetJson.Tags(value, element) : [];
 
-    /// <summary>The collaborative text at <paramref name="key"/> (see <see cref="EditText"/>); empty when absent or not a text.</summary>
+    /// <summary>
+    /// The CRDT text at <paramref name="key"/> as a replica named <paramref name="replica"/> to make edits with (send them
+    /// as an <see cref="EditCrdtText"/>); empty when absent or not a CRDT text.
+    /// </summary>
+    /// <param name="key">The text's key.</param>
+    /// <param name="replica">The editing replica: the client id, unique among everyone who edits the text.</param>
+    /// <returns>A new editable copy.</returns>
+    public Text.CrdtText GetCrdtText(string key, string replica) => CrdtTextJson.Load(_entries.TryGetValue(key, out var value) ? value : null, replica);
+
+    /// <summary>The collaborative text at <paramref name="key"/> (OT, <see cref="EditText"/>, or CRDT, <see cref="EditCrdtText"/>); empty when absent or not a text.</summary>
     /// <param name="key">The text's key.</param>
     /// <returns>The text.</returns>
     public string GetText(string key) => TextValueJson.Read(_entries.TryGetValue(key, out var value) ? value : null).Text;
@@ -147,6 +156,13 @@ public sealed class JsonMap : IReadOnlyDictionary<string, JsonElement>
                 if (TextValueJson.Apply(Existing(builder, edit.Key), edit) is { } edited)
                 {
                     builder[edit.Key] = edited;
+                }
+
+                break;
+            case EditCrdtText crdt:
+                if (CrdtTextJson.Apply(Existing(builder, crdt.Key), crdt) is { } merged)
+                {
+                    builder[crdt.Key] = merged;
                 }
 
                 break;

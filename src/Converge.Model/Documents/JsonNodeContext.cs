@@ -7,4 +7,5 @@ namespace Converge.Model.Documents;
 [JsonSerializable(typeof(JsonObject))]
 [JsonSerializable(typeof(long))]
 [JsonSerializable(typeof(TextValue))]
+[JsonSerializable(typeof(CrdtTextValue))]
 internal sealed partial class JsonNodeContext : JsonSerializerContext;

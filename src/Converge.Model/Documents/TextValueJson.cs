@@ -18,6 +18,12 @@ internal static class TextValueJson
             return (text.GetString()!, revision);
         }
 
+        if (CrdtTextJson.IsCrdt(value) && value!.Value.TryGetProperty("text", out var crdtText) && crdtText.ValueKind == JsonValueKind.String)
+        {
+            // A CRDT text reads the same; it has no OT revision, and an OT edit does not fit it (length and revision 0 aside, Apply refuses it below).
+            return (crdtText.GetString()!, 0);
+        }
+
         return (string.Empty, 0);
     }
 
@@ -25,7 +31,7 @@ internal static class TextValueJson
     public static JsonElement? Apply(JsonElement? current, EditText edit)
     {
         var (text, revision) = Read(current);
-        if (edit.Revision != revision || edit.Delta.BaseLength != text.EnumerateRunes().Count())
+        if (CrdtTextJson.IsCrdt(current) || edit.Revision != revision || edit.Delta.BaseLength != text.EnumerateRunes().Count())
         {
             return null;
         }

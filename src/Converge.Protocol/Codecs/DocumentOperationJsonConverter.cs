@@ -19,6 +19,7 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
     private const string AddToSetOp = "addToSet";
     private const string RemoveFromSetOp = "removeFromSet";
     private const string EditTextOp = "editText";
+    private const string CrdtTextOp = "crdtText";
 
     public override DocumentOperation Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
@@ -35,6 +36,7 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
         TextDelta? delta = null;
         long? after = null;
         List<TextBridgeStep>? bridge = null;
+        byte[]? update = null;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
             if (reader.TokenType != JsonTokenType.PropertyName)
@@ -81,6 +83,18 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
             {
                 delta = delta is null ? ReadDelta(ref reader) : throw Duplicate("delta");
             }
+            else if (reader.ValueTextEquals("update"u8))
+            {
+                if (update is not null)
+                {
+                    throw Duplicate("update");
+                }
+
+                reader.Read();
+                update = reader.TokenType == JsonTokenType.String && reader.TryGetBytesFromBase64(out var bytes)
+                    ? bytes
+                    : throw new JsonException("'update' must be a base64 string.");
+            }
             else if (reader.ValueTextEquals("after"u8))
             {
                 after = after is null ? ReadInt64(ref reader, "after") : throw Duplicate("after");
@@ -108,7 +122,7 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
 
         // A member of another kind is a confused sender, not an optional extra: refuse it rather than guess.
         var members = (value is null ? 0 : 1) | (by is null ? 0 : 2) | (element is null ? 0 : 4) | (tag is null ? 0 : 8) | (tags is null ? 0 : 16)
-            | (revision is null ? 0 : 32) | (delta is null ? 0 : 64) | (after is null ? 0 : 128) | (bridge is null ? 0 : 256);
+            | (revision is null ? 0 : 32) | (delta is null ? 0 : 64) | (after is null ? 0 : 128) | (bridge is null ? 0 : 256) | (update is null ? 0 : 512);
         return kind switch
         {
             Set when members == 1 => new SetValue(key, value!.Value),
@@ -117,11 +131,13 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
             AddToSetOp when members == (4 | 8) => new AddToSet(key, element!, tag!),
             RemoveFromSetOp when members == (4 | 16) => new RemoveFromSet(key, element!, tags!),
             EditTextOp when (members & ~(128 | 256)) == (32 | 64) => new EditText(key, delta!, revision!.Value, after, bridge),
+            CrdtTextOp when members == 512 => new EditCrdtText(key, update!),
             Set => throw new JsonException($"The 'set' operation on '{key}' takes exactly a 'value'."),
             Remove => throw new JsonException($"The 'remove' operation on '{key}' takes no members besides 'op' and 'key'."),
             Increment => throw new JsonException($"The 'increment' operation on '{key}' takes exactly 'by'."),
             AddToSetOp => throw new JsonException($"The 'addToSet' operation on '{key}' takes exactly 'element' and 'tag'."),
             RemoveFromSetOp => throw new JsonException($"The 'removeFromSet' operation on '{key}' takes exactly 'element' and 'tags'."),
+            CrdtTextOp => throw new JsonException($"The 'crdtText' operation on '{key}' takes exactly 'update'."),
             EditTextOp => throw new JsonException($"The 'editText' operation on '{key}' takes 'rev' and 'delta' (and optionally 'after' and 'bridge')."),
             null => throw new JsonException("An operation needs an 'op'."),
             _ => throw new JsonException($"Unknown operation '{kind}'."),
@@ -190,6 +206,11 @@ internal sealed class DocumentOperationJsonConverter : JsonConverter<DocumentOpe
                     writer.WriteEndArray();
                 }
 
+                break;
+            case EditCrdtText crdt:
+                writer.WriteString("op"u8, CrdtTextOp);
+                writer.WriteString("key"u8, crdt.Key);
+                writer.WriteBase64String("update"u8, crdt.Update);
                 break;
             default:
                 throw new NotSupportedException($"No JSON encoding for {value.GetType().Name}.");

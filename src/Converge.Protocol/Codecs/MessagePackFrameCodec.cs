@@ -315,6 +315,7 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
                 OperationCode.Increment => new IncrementValue(key, item.Int64(ref reader)),
                 OperationCode.AddToSet => new AddToSet(key, item.String(ref reader), item.String(ref reader)),
                 OperationCode.RemoveFromSet => new RemoveFromSet(key, item.String(ref reader), item.Strings(ref reader)),
+                OperationCode.CrdtText => new EditCrdtText(key, item.Bytes(ref reader)),
                 OperationCode.EditText => new EditText(key, item.Delta(ref reader), item.Int64(ref reader), item.OptionalInt64(ref reader), item.OptionalBridge(ref reader)),
                 _ => throw new ProtocolException(ErrorCodes.MalformedFrame, $"Unknown operation code {code}."),
             };
@@ -380,6 +381,12 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
                     writer.Write(add.Key);
                     writer.Write(add.Element);
                     writer.Write(add.Tag);
+                    break;
+                case EditCrdtText crdt:
+                    writer.WriteArrayHeader(3);
+                    writer.Write((int)OperationCode.CrdtText);
+                    writer.Write(crdt.Key);
+                    writer.Write(crdt.Update);
                     break;
                 case EditText edit:
                     writer.WriteArrayHeader(edit.Bridge is not null ? 6 : edit.After is not null ? 5 : 4);
@@ -478,6 +485,7 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
         AddToSet = 4,
         RemoveFromSet = 5,
         EditText = 6,
+        CrdtText = 7,
     }
 
     /// <summary>Reads the fields of one array in order; a field the array does not have is an error, extra ones are skipped.</summary>
@@ -568,6 +576,12 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
             {
                 throw new ProtocolException(ErrorCodes.MalformedFrame, $"Invalid delta: {ex.Message}", ex);
             }
+        }
+
+        public byte[] Bytes(ref MessagePackReader reader)
+        {
+            Next();
+            return reader.ReadBytes()?.ToArray() ?? throw new ProtocolException(ErrorCodes.MalformedFrame, "Required bytes are nil.");
         }
 
         public string[] Strings(ref MessagePackReader reader)

@@ -69,7 +69,7 @@ public sealed class RandomizedConvergenceTests
                 {
                     // Made under the document's lock: text positions and observed tags cannot be overtaken by a remote change.
                     DocumentOperation[] operations = [];
-                    var receipt = await documents[who].ApplyAsync(view => operations = RandomOperations(random, view));
+                    var receipt = await documents[who].ApplyAsync(view => operations = RandomOperations(random, view, clients[who].ClientId));
                     sent.Add(new Sent(clients[who].ClientId, operations, receipt.Acknowledged));
                 }
                 else if (roll < 78)
@@ -162,7 +162,7 @@ public sealed class RandomizedConvergenceTests
         }
     }
 
-    private static DocumentOperation[] RandomOperations(Random random, JsonMap view)
+    private static DocumentOperation[] RandomOperations(Random random, JsonMap view, string clientId)
     {
         var operations = new DocumentOperation[random.Next(1, 4)];
         for (var i = 0; i < operations.Length; i++)
@@ -172,8 +172,9 @@ public sealed class RandomizedConvergenceTests
             var observed = view.GetSetTags(set, element);
             var text = view.GetText("text0").EnumerateRunes().Count();
             var at = random.Next(text + 1);
-            operations[i] = random.Next(8) switch
+            operations[i] = random.Next(9) switch
             {
+                8 when !operations.Any(o => o is EditCrdtText) => CrdtEdit(random, view, clientId),
                 6 or 7 when !operations.Any(o => o is EditText) => new EditText("text0", Converge.Model.Ot.TextDelta.ForEdit(text, at, random.Next(Math.Min(2, text - at) + 1), random.Next(3) == 0 ? "🙂" : "ab"[random.Next(2)].ToString()),
                     view.GetTextRevision("text0")),
                 0 or 1 => new SetValue("k" + random.Next(6), JsonSerializer.SerializeToElement(new { v = random.Next(1000) })),
@@ -186,5 +187,19 @@ public sealed class RandomizedConvergenceTests
         }
 
         return operations;
+    }
+
+    private static EditCrdtText CrdtEdit(Random random, JsonMap view, string clientId)
+    {
+        var text = view.GetCrdtText("notes", clientId);
+        var at = random.Next(text.Length + 1);
+        var edits = new List<Converge.Model.Text.TextOperation>();
+        if (random.Next(3) == 0 && Math.Min(2, text.Length - at) is > 0 and var count && text.Delete(at, count) is { } deletion)
+        {
+            edits.Add(deletion);
+        }
+
+        edits.Add(text.Insert(at, random.Next(3) == 0 ? "🙂" : "xy"[random.Next(2)].ToString())!);
+        return new EditCrdtText("notes", Converge.Model.Text.TextOperationCodec.Encode(edits));
     }
 }

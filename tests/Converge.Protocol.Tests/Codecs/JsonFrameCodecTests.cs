@@ -31,6 +31,7 @@ public sealed class JsonFrameCodecTests
         new PushFrame("doc", [new ClientChange("c", 1, [new SetValue("a", Value), new RemoveValue("b")])]),
         new PushFrame("doc", [new ClientChange("c", 2, [new IncrementValue("votes", -3), new AddToSet("tags", "bug", "t1"), new RemoveFromSet("tags", "ui", ["t0", "t2"])])]),
         new PushFrame("doc", [new ClientChange("c", 3, [new EditText("desc", new Converge.Model.Ot.TextDeltaBuilder().Retain(2).Insert("🙂x").Delete(3).Retain(1).Build(), 7)])]),
+        new PushFrame("doc", [new ClientChange("c", 5, [new EditCrdtText("notes", Converge.Model.Text.TextOperationCodec.Encode([new Converge.Model.Text.CrdtText("c").Insert(0, "hi🙂")!]))])]),
         new AckFrame("doc", 1, 10),
         new RejectFrame("doc", 2, ErrorCodes.InvalidChange, "no"),
         new ChangesFrame("doc", [new ServerChange(11, "c", 3, [new RemoveValue("a")])]),

@@ -54,6 +54,7 @@ public sealed class MessagePackFrameCodecTests
         Gen.Select(Id, Id, Id.Array[1, 4]).Select(t => (DocumentOperation)new RemoveFromSet(t.Item1, t.Item2, t.Item3)),
         Gen.Select(Id, Gen.Int[0, 5], Id, Gen.Int[0, 5], Gen.Long[0, 1000]).Select(t =>
             (DocumentOperation)new EditText(t.Item1, new Converge.Model.Ot.TextDeltaBuilder().Retain(t.Item2).Insert(t.Item3).Delete(t.Item4).Build(), t.Item5)),
+        Gen.Select(Id, Id).Select(t => (DocumentOperation)new EditCrdtText(t.Item1, Converge.Model.Text.TextOperationCodec.Encode([new Converge.Model.Text.CrdtText("r").Insert(0, t.Item2)!]))),
         Gen.Select(Id, Gen.Int[0, 5], Id, Gen.Long[1, 1000].Nullable(), Gen.Select(Gen.Long[0, 1000], Gen.Int[0, 5], Id).Array[0, 3]).Select(t =>
             (DocumentOperation)new EditText(t.Item1, Converge.Model.Ot.TextDelta.ForEdit(t.Item2, 0, 0, t.Item3), 3, t.Item4,
                 t.Item5.Length == 0 ? null : [.. t.Item5.Select(s => new TextBridgeStep(s.Item1, Converge.Model.Ot.TextDelta.ForEdit(s.Item2, s.Item2, 0, s.Item3)))])));
