@@ -30,13 +30,14 @@ public sealed partial class ConvergeDocument
 
             foreach (var change in stored.Outbox)
             {
-                var pending = new PendingChange(change.ClientSeq, change.Operations);
+                var pending = new PendingChange(change.ClientSeq, change.Operations) { Held = change.Held };
                 _pending.Add(pending);
                 foreach (var edit in pending.Local.OfType<Model.Documents.EditText>())
                 {
-                    // The text the stored edits were made on is not kept; assume the cached one (exact unless remote
-                    // edits were cached after them) and let the server's answers correct the view.
-                    _textBases.TryAdd(edit.Key, new TextBase(-1, _confirmed.GetText(edit.Key)));
+                    // The text the stored edits were made on is not kept; assume the cached one for the view (exact
+                    // unless remote edits were cached after them), and hold new edits of the text until the restored
+                    // ones are settled: the server places those by their own forms, which the view may not match.
+                    _textBases.TryAdd(edit.Key, new TextBase(-1, _confirmed.GetText(edit.Key), Tainted: true));
                 }
             }
 

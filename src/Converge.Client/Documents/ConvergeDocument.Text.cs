@@ -271,6 +271,7 @@ public sealed partial class ConvergeDocument
             {
                 pending.Held = false;
                 _releasedEdits = true;
+                _journal?.Released(pending.ClientSeq, pending.Operations);
             }
         }
     }

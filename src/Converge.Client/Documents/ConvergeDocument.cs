@@ -214,7 +214,7 @@ public sealed partial class ConvergeDocument
 
             change = new PendingChange(++_lastClientSeq, copy) { Local = local, Held = hold };
             // Durable before anything else: a change that got a receipt survives a crash (Storage/DocumentJournal).
-            _journal?.Append(change.ClientSeq, copy);
+            _journal?.Append(change.ClientSeq, copy, hold);
             StartTextChains(change);
             _pending.Add(change);
             _view = _view.Apply(local);

@@ -66,6 +66,35 @@ public sealed class ClientRestartTests
     }
 
     [Fact]
+    public async Task A_document_opened_after_the_connection_is_up__pushes_its_restored_outbox_without_waiting_for_a_new_edit()
+    {
+        using var temp = new TempDirectory();
+        await using var server = await TestServer.StartAsync(temp.File("server.db"));
+        var store = temp.File("client.db");
+
+        await using (var first = Client(server.SyncUri, store))
+        {
+            await first.StartAsync();
+            var doc = await first.OpenDocumentAsync("doc");
+            await first.PauseAsync();
+            await doc.SetAsync("a", Json(1));
+            await doc.IncrementAsync("n", 2);
+        }
+
+        // Connected first, document opened second: the subscription happens on a live connection, and nothing new is
+        // edited, so only the restored outbox itself can cause the push.
+        await using var second = Client(server.SyncUri, store);
+        await second.StartAsync();
+        var restored = await second.OpenDocumentAsync("doc");
+        await restored.UntilAsync(static d => d.Status == DocumentStatus.Ready && d.PendingCount == 0, "the restored outbox acknowledged");
+
+        var log = await ServerLog.ReadAsync(server, "doc");
+        log.AssertExactlyOnceInOrder();
+        Assert.Equal(2, log.Changes.Count);
+        Assert.Equal(2, restored.State.GetCounter("n"));
+    }
+
+    [Fact]
     public async Task A_restarted_client__shows_the_cached_document_at_once_as_stale_then_resyncs_and_replays_its_outbox()
     {
         using var temp = new TempDirectory();
