@@ -79,7 +79,14 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        var tick = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, Math.Min(_storage.CheckpointInterval.Ticks, _storage.PassivateAfter.Ticks) / 2));
+        // Often enough that every time-based duty (timed checkpoint, retention, passivation) is done within half its time.
+        var shortest = Math.Min(_storage.CheckpointInterval.Ticks, _storage.PassivateAfter.Ticks);
+        if (_storage.LogRetention > TimeSpan.Zero)
+        {
+            shortest = Math.Min(shortest, _storage.LogRetention.Ticks);
+        }
+
+        var tick = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, shortest / 2));
         _ticker = time.CreateTimer(static state => ((DocumentAuthority)state!).TryPostTick(), this, tick, tick);
         _loop = Task.Run(RunAsync);
     }
