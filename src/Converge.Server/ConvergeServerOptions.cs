@@ -24,7 +24,7 @@ public sealed class ConvergeServerOptions
 
     /// <summary>
     /// How many changes one session (one client connection) may have pushed that the server has not yet answered (acked
-    /// or rejected). Default 4,096. A push that would go over it is not applied: the session gets an <c>error</c>
+    /// or rejected). Default 4,096; at least 64. A push that would go over it is not applied: the session gets an <c>error</c>
     /// <c>too_many_pending</c> with <c>retryAfterMs</c> and is closed with 4429 (resumable); the client keeps the changes
     /// and pushes them again after reconnecting. Changes accepted before it are acknowledged as usual.
     /// </summary>
@@ -129,9 +129,10 @@ public sealed class ConvergeServerOptions
             yield return problem;
         }
 
-        if (MaxPendingChangesPerClient < 1)
+        if (MaxPendingChangesPerClient < 64)
         {
-            yield return $"{nameof(MaxPendingChangesPerClient)} must be at least 1; it is {MaxPendingChangesPerClient}.";
+            // The .NET client re-pushes pending changes in frames of 64: a smaller limit would refuse such a frame forever.
+            yield return $"{nameof(MaxPendingChangesPerClient)} must be at least 64 (the .NET client pushes up to 64 changes per frame); it is {MaxPendingChangesPerClient}.";
         }
 
         if (ClientTimeout <= HeartbeatInterval)
