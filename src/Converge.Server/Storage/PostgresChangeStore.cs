@@ -30,11 +30,10 @@ internal sealed partial class PostgresChangeStore : IChangeStore
             throw new ArgumentException($"'{schema}' is not a valid schema name (lower-case letters, digits and '_', at most 63).", nameof(schema));
         }
 
-        var builder = new NpgsqlConnectionStringBuilder(connectionString)
-        {
-            // Durable before acknowledged, whatever the server's default: a commit returns once its WAL is flushed.
-            Options = "-c synchronous_commit=on",
-        };
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        // Durable before acknowledged, whatever the server's or the role's default: a commit returns once its WAL is
+        // flushed. Appended to the caller's own startup options; the last -c of a setting wins.
+        builder.Options = $"{builder.Options} -c synchronous_commit=on".TrimStart();
         Schema = schema;
         _changes = $"\"{schema}\".changes";
         _checkpoints = $"\"{schema}\".checkpoints";
