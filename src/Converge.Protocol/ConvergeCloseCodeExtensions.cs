@@ -28,7 +28,7 @@ public static class ConvergeCloseCodeExtensions
         ErrorCodes.Unauthorized => ConvergeCloseCode.Unauthorized,
         ErrorCodes.Forbidden => ConvergeCloseCode.Forbidden,
         ErrorCodes.SlowConsumer => ConvergeCloseCode.SlowConsumer,
-        ErrorCodes.RateLimited => ConvergeCloseCode.RateLimited,
+        ErrorCodes.RateLimited or ErrorCodes.TooManyPending => ConvergeCloseCode.RateLimited,
         ErrorCodes.Timeout => ConvergeCloseCode.Timeout,
         ErrorCodes.ShuttingDown => ConvergeCloseCode.GoingAway,
         _ => ConvergeCloseCode.InternalError,

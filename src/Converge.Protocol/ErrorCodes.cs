@@ -64,6 +64,12 @@ public static class ErrorCodes
     /// <summary>Too many frames too fast; wait <c>retryAfterMs</c>, then reconnect and resume (pending changes are re-sent).</summary>
     public const string RateLimited = "rate_limited";
 
+    /// <summary>
+    /// The session has more pushed-but-unanswered changes than the server allows (<c>MaxPendingChangesPerClient</c>). The
+    /// push that went over was not applied; wait <c>retryAfterMs</c>, reconnect and push the pending changes again.
+    /// </summary>
+    public const string TooManyPending = "too_many_pending";
+
     /// <summary>HTTP transports: the session id is unknown, ended, expired, or not this user's. Open a new session with your cursors.</summary>
     public const string UnknownSession = "unknown_session";
 

@@ -6,6 +6,30 @@ public sealed class ConvergeServerOptions
     /// <summary>The SQLite database file of the change log. Default <c>data/converge.db</c>, relative to the working directory.</summary>
     public string DatabasePath { get; set; } = Path.Combine("data", "converge.db");
 
+    /// <summary>
+    /// Storage: PostgreSQL instead of SQLite, checkpoints, log retention and passivation. See
+    /// <see cref="Storage.ConvergeStorageOptions"/> and docs/storage.md.
+    /// </summary>
+    public Storage.ConvergeStorageOptions Storage { get; } = new();
+
+    /// <summary>Keeps the change log in PostgreSQL instead of the SQLite file at <see cref="DatabasePath"/>.</summary>
+    /// <param name="connectionString">An Npgsql connection string.</param>
+    /// <param name="schema">The schema for Converge's tables (created when missing). Default <c>converge</c>.</param>
+    /// <returns>These options.</returns>
+    public ConvergeServerOptions UsePostgres(string connectionString, string schema = "converge")
+    {
+        Storage.UsePostgres(connectionString, schema);
+        return this;
+    }
+
+    /// <summary>
+    /// How many changes one session (one client connection) may have pushed that the server has not yet answered (acked
+    /// or rejected). Default 4,096; at least 64. A push that would go over it is not applied: the session gets an <c>error</c>
+    /// <c>too_many_pending</c> with <c>retryAfterMs</c> and is closed with 4429 (resumable); the client keeps the changes
+    /// and pushes them again after reconnecting. Changes accepted before it are acknowledged as usual.
+    /// </summary>
+    public int MaxPendingChangesPerClient { get; set; } = 4096;
+
     /// <summary>The largest frame a client may send, in bytes. Default 1 MiB. Larger frames close the session with 4413.</summary>
     public int MaxFrameBytes { get; set; } = 1024 * 1024;
 
@@ -106,9 +130,15 @@ public sealed class ConvergeServerOptions
 
     internal IEnumerable<string> Validate()
     {
-        foreach (var problem in Presence.Validate())
+        foreach (var problem in Presence.Validate().Concat(Storage.Validate()))
         {
             yield return problem;
+        }
+
+        if (MaxPendingChangesPerClient < 64)
+        {
+            // The .NET client re-pushes pending changes in frames of 64: a smaller limit would refuse such a frame forever.
+            yield return $"{nameof(MaxPendingChangesPerClient)} must be at least 64 (the .NET client pushes up to 64 changes per frame); it is {MaxPendingChangesPerClient}.";
         }
 
         if (ClientTimeout <= HeartbeatInterval)
@@ -116,7 +146,7 @@ public sealed class ConvergeServerOptions
             yield return $"{nameof(ClientTimeout)} ({ClientTimeout}) must be longer than {nameof(HeartbeatInterval)} ({HeartbeatInterval}), or healthy clients are dropped.";
         }
 
-        if (string.IsNullOrWhiteSpace(DatabasePath))
+        if (!Storage.IsPostgres && string.IsNullOrWhiteSpace(DatabasePath))
         {
             yield return $"{nameof(DatabasePath)} must name a file.";
         }

@@ -14,7 +14,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class ConvergeServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the Converge server: document authorities, the SQLite change log and the sync endpoint's services.
+    /// Adds the Converge server: document authorities, the change log (SQLite by default, PostgreSQL with
+    /// <see cref="ConvergeServerOptions.UsePostgres"/>) and the sync endpoint's services.
     /// Map the endpoint with <c>app.MapConverge("/sync")</c>. Options are validated at startup.
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -32,9 +33,13 @@ public static class ConvergeServiceCollectionExtensions
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConvergeServerOptions>, ConvergeServerOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IChangeStore>(provider => new SqliteChangeStore(
-            provider.GetRequiredService<IOptions<ConvergeServerOptions>>().Value.DatabasePath,
-            provider.GetRequiredService<ILogger<SqliteChangeStore>>()));
+        services.TryAddSingleton<IChangeStore>(provider =>
+        {
+            var settings = provider.GetRequiredService<IOptions<ConvergeServerOptions>>().Value;
+            return settings.Storage.PostgresConnectionString is { } postgres
+                ? new PostgresChangeStore(postgres, settings.Storage.PostgresSchema, provider.GetRequiredService<ILogger<PostgresChangeStore>>())
+                : new SqliteChangeStore(settings.DatabasePath, provider.GetRequiredService<ILogger<SqliteChangeStore>>());
+        });
         services.AddMetrics();
         services.TryAddSingleton<Converge.Server.Observability.ConvergeServerMetrics>();
         services.AddHealthChecks().AddCheck<Converge.Server.Observability.ConvergeHealthCheck>("converge");

@@ -48,6 +48,29 @@ internal sealed class AuthorityRegistry : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Queues a command at the document's authority, activating it when needed; when the authority passivates while the
+    /// command is on its way, the command goes to its successor instead. Waits while the inbox is full.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The server is shutting down.</exception>
+    /// <exception cref="System.Threading.Channels.ChannelClosedException">The authority is shutting down or failed to load.</exception>
+    public async ValueTask SendAsync(string documentId, AuthorityCommand command, CancellationToken cancellationToken)
+    {
+        while (!await Get(documentId).TryPostAsync(command, cancellationToken).ConfigureAwait(false))
+        {
+            // Passivated and already forgotten: the next Get activates a fresh authority from the store.
+        }
+    }
+
+    /// <summary>Queues a command only if the document's authority is in memory (leaving a passivated document needs nothing).</summary>
+    public async ValueTask SendIfActiveAsync(string documentId, AuthorityCommand command, CancellationToken cancellationToken)
+    {
+        if (TryGet(documentId, out var authority))
+        {
+            await authority.TryPostAsync(command, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public bool TryGet(string documentId, [NotNullWhen(true)] out DocumentAuthority? authority) =>
         _authorities.TryGetValue(documentId, out authority);
 
@@ -67,6 +90,7 @@ internal sealed class AuthorityRegistry : IAsyncDisposable
         _authorities.Clear();
     }
 
+    // Called by an authority that failed to load or passivated; a later Get activates a fresh one.
     private void Forget(DocumentAuthority authority) =>
         _authorities.TryRemove(KeyValuePair.Create(authority.DocumentId, authority));
 }

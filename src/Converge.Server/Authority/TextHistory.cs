@@ -76,6 +76,38 @@ internal sealed class TextHistory(int maxPerKey)
         return state;
     }
 
+    /// <summary>
+    /// Records the text edits of a logged change by the revisions they were logged at, without a state to apply them
+    /// to (the log before a checkpoint). Follow with <see cref="Align"/>: an edit that did not take effect (a field of
+    /// the other kind) may have been recorded.
+    /// </summary>
+    public void Recall(string clientId, long clientSeq, IReadOnlyList<DocumentOperation> operations)
+    {
+        foreach (var operation in operations)
+        {
+            if (operation is EditText edit)
+            {
+                Record(edit.Key, edit.Revision, edit.Delta);
+                Remember(clientId, edit.Key, new Bridge(clientSeq, edit.Revision + 1, edit.Bridge));
+            }
+        }
+    }
+
+    /// <summary>Keeps only the recalled history that leads exactly to the revisions of <paramref name="state"/>.</summary>
+    public void Align(JsonMap state)
+    {
+        foreach (var key in _keys.Keys.ToArray())
+        {
+            var (start, deltas) = _keys[key];
+            if (start + deltas.Count != state.GetTextRevision(key))
+            {
+                _keys.Remove(key);
+            }
+        }
+
+        Forget(state);
+    }
+
     /// <summary>Drops recorded deltas and bridges past what <paramref name="state"/> holds (after a refusal or a failed commit).</summary>
     public void Forget(JsonMap state)
     {

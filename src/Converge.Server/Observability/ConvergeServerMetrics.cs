@@ -16,6 +16,9 @@ internal sealed class ConvergeServerMetrics
     private readonly Counter<long> _slowConsumers;
     private readonly Histogram<double> _commitDuration;
     private readonly Histogram<double> _fanOutDuration;
+    private readonly Histogram<double> _checkpointDuration;
+    private readonly Counter<long> _passivations;
+    private readonly Counter<long> _truncated;
 
     public ConvergeServerMetrics(IMeterFactory meters)
     {
@@ -26,6 +29,9 @@ internal sealed class ConvergeServerMetrics
         _slowConsumers = meter.CreateCounter<long>("converge.server.slow_consumers", "{session}", "Sessions closed because their outbound queue was full.");
         _commitDuration = meter.CreateHistogram<double>("converge.server.commit.duration", "ms", "Time to make one commit group durable (the fsync).");
         _fanOutDuration = meter.CreateHistogram<double>("converge.server.fanout.duration", "ms", "Time to queue a committed group for every subscriber.");
+        _checkpointDuration = meter.CreateHistogram<double>("converge.server.checkpoint.duration", "ms", "Time to write one document checkpoint (off the commit path).");
+        _passivations = meter.CreateCounter<long>("converge.server.passivations", "{document}", "Idle authorities removed from memory.");
+        _truncated = meter.CreateCounter<long>("converge.server.log.truncated", "{change}", "Changes deleted from the log behind a checkpoint.");
         Meter = meter;
     }
 
@@ -44,4 +50,10 @@ internal sealed class ConvergeServerMetrics
     public void Committed(TimeSpan duration) => _commitDuration.Record(duration.TotalMilliseconds);
 
     public void FannedOut(TimeSpan duration) => _fanOutDuration.Record(duration.TotalMilliseconds);
+
+    public void Checkpointed(TimeSpan duration) => _checkpointDuration.Record(duration.TotalMilliseconds);
+
+    public void Passivated() => _passivations.Add(1);
+
+    public void Truncated(long count) => _truncated.Add(count);
 }

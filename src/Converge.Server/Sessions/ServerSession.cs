@@ -27,6 +27,9 @@ internal sealed partial class ServerSession
     private readonly CancellationTokenSource _closing = new();
     private SessionClose? _close;
     private long _lastSeenTicks;
+
+    // Changes pushed to authorities and not yet answered (ack or reject): bounded by MaxPendingChangesPerClient.
+    private int _pendingChanges;
     private ITimer? _liveness;
 
     private readonly IDocumentAuthorizer _authorizer;
@@ -139,6 +142,12 @@ internal sealed partial class ServerSession
         _closing.Cancel();
     }
 
+    /// <summary>Changes this session pushed that authorities have not answered yet.</summary>
+    public int PendingChanges => Volatile.Read(ref _pendingChanges);
+
+    /// <summary>An authority answered (acked or rejected) <paramref name="count"/> of this session's changes.</summary>
+    public void ChangesAnswered(int count) => Interlocked.Add(ref _pendingChanges, -count);
+
     /// <summary>Handles one frame from the client.</summary>
     /// <exception cref="ProtocolException">The frame breaks the protocol; the caller closes the session.</exception>
     public async ValueTask HandleAsync(Frame frame, CancellationToken cancellationToken)
@@ -163,7 +172,7 @@ internal sealed partial class ServerSession
             case UnsubscribeFrame unsubscribe:
                 if (_subscriptions.Remove(unsubscribe.DocumentId))
                 {
-                    await _authorities.Get(unsubscribe.DocumentId).UnsubscribeAsync(this, cancellationToken).ConfigureAwait(false);
+                    await _authorities.SendIfActiveAsync(unsubscribe.DocumentId, new AuthorityCommand.Unsubscribe(this), cancellationToken).ConfigureAwait(false);
                 }
 
                 break;
@@ -189,16 +198,13 @@ internal sealed partial class ServerSession
         Close(ConvergeCloseCode.Normal, "Connection ended.");
         foreach (var documentId in _subscriptions)
         {
-            if (_authorities.TryGet(documentId, out var authority))
+            try
             {
-                try
-                {
-                    await authority.UnsubscribeAsync(this, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (ChannelClosedException)
-                {
-                    // The authority is shutting down with the server: there is nothing left to leave.
-                }
+                await _authorities.SendIfActiveAsync(documentId, new AuthorityCommand.Unsubscribe(this), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (ChannelClosedException)
+            {
+                // The authority is shutting down with the server: there is nothing left to leave.
             }
         }
 
@@ -239,9 +245,9 @@ internal sealed partial class ServerSession
         if (!access.HasFlag(DocumentAccess.Read))
         {
             Log.Forbidden(_logger, SessionId, documentId, "read");
-            if (_subscriptions.Remove(documentId) && _authorities.TryGet(documentId, out var authority))
+            if (_subscriptions.Remove(documentId))
             {
-                await authority.UnsubscribeAsync(this, cancellationToken).ConfigureAwait(false);
+                await _authorities.SendIfActiveAsync(documentId, new AuthorityCommand.Unsubscribe(this), cancellationToken).ConfigureAwait(false);
             }
 
             TryEnqueue(new ErrorFrame(ErrorCodes.Forbidden, $"You may not read '{documentId}'.", DocumentId: documentId));
@@ -249,7 +255,7 @@ internal sealed partial class ServerSession
         }
 
         _subscriptions.Add(documentId);
-        await _authorities.Get(documentId).SubscribeAsync(this, since, cancellationToken).ConfigureAwait(false);
+        await _authorities.SendAsync(documentId, new AuthorityCommand.Subscribe(this, since), cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask PushAsync(PushFrame push, CancellationToken cancellationToken)
@@ -280,11 +286,31 @@ internal sealed partial class ServerSession
             return;
         }
 
-        await _authorities.Get(push.DocumentId).PushAsync(this, push, cancellationToken).ConfigureAwait(false);
+        // Unanswered changes are server memory a client controls: bounded, and over the bound nothing of the push is
+        // applied, so the client still holds all of it and pushes it again after reconnecting. Nothing is lost.
+        var pending = PendingChanges;
+        if (pending + push.Changes.Count > _options.MaxPendingChangesPerClient)
+        {
+            Log.TooManyPending(_logger, SessionId, ClientId!, pending, push.Changes.Count, _options.MaxPendingChangesPerClient);
+            _metrics.Rejected(ErrorCodes.TooManyPending);
+            Fail(ErrorCodes.TooManyPending,
+                $"{pending} change(s) still unanswered and {push.Changes.Count} more pushed; at most {_options.MaxPendingChangesPerClient} may be pending. "
+                + "The push was not applied: reconnect after retryAfterMs and push again.", PendingRetryAfterMs);
+            return;
+        }
+
+        Interlocked.Add(ref _pendingChanges, push.Changes.Count);
+        await _authorities.SendAsync(push.DocumentId, new AuthorityCommand.Push(this, push), cancellationToken).ConfigureAwait(false);
     }
+
+    // Long enough for the authorities to answer what is in flight; short enough not to matter to a user.
+    private const long PendingRetryAfterMs = 1000;
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 14, EventName = "SessionTooManyPending", Level = LogLevel.Warning, Message = "Session {SessionId} (client {ClientId}): {Pending} change(s) unanswered, {Pushed} more pushed, limit {Limit}; closing with too_many_pending, nothing of the push applied.")]
+        public static partial void TooManyPending(ILogger logger, string sessionId, string clientId, int pending, int pushed, int limit);
+
         [LoggerMessage(EventId = 10, EventName = "SessionHello", Level = LogLevel.Debug, Message = "Session {SessionId}: hello from client {ClientId} with {Subscriptions} subscription(s).")]
         public static partial void Hello(ILogger logger, string sessionId, string clientId, int subscriptions);
 

@@ -13,7 +13,7 @@ namespace Converge.Server.Storage;
 /// </summary>
 internal sealed partial class SqliteChangeStore : IChangeStore
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
 
     private readonly string _connectionString;
     private readonly ILogger<SqliteChangeStore> _logger;
@@ -60,6 +60,12 @@ internal sealed partial class SqliteChangeStore : IChangeStore
                     PRIMARY KEY (document_id, sequence)
                 ) WITHOUT ROWID;
                 CREATE UNIQUE INDEX IF NOT EXISTS changes_idempotency_key ON changes (document_id, client_id, client_seq);
+                CREATE TABLE IF NOT EXISTS checkpoints (
+                    document_id TEXT    NOT NULL PRIMARY KEY,
+                    sequence    INTEGER NOT NULL,
+                    state       BLOB    NOT NULL,
+                    clients     BLOB    NOT NULL
+                ) WITHOUT ROWID;
                 PRAGMA user_version = {SchemaVersion};
                 """, cancellationToken).ConfigureAwait(false);
             Log.Initialized(_logger, DatabasePath);
@@ -158,6 +164,59 @@ internal sealed partial class SqliteChangeStore : IChangeStore
         }
     }
 
+    public async ValueTask<DocumentCheckpoint?> ReadCheckpointAsync(string documentId, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT sequence, state, clients FROM checkpoints WHERE document_id = $document;";
+            command.Parameters.AddWithValue("$document", documentId);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                return new DocumentCheckpoint(reader.GetInt64(0), OperationJson.Deserialize((byte[])reader.GetValue(1)),
+                    CheckpointClientsJson.Deserialize((byte[])reader.GetValue(2)));
+            }
+        }
+    }
+
+    public async ValueTask WriteCheckpointAsync(string documentId, DocumentCheckpoint checkpoint, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var state = OperationJson.Serialize(checkpoint.State);
+        var clients = CheckpointClientsJson.Serialize(checkpoint.Clients);
+        await WriteAsync(async writer =>
+        {
+            using var command = writer.CreateCommand();
+            command.CommandText = """
+                INSERT INTO checkpoints (document_id, sequence, state, clients) VALUES ($document, $sequence, $state, $clients)
+                ON CONFLICT (document_id) DO UPDATE SET sequence = excluded.sequence, state = excluded.state, clients = excluded.clients
+                WHERE excluded.sequence > checkpoints.sequence;
+                """;
+            command.Parameters.AddWithValue("$document", documentId);
+            command.Parameters.AddWithValue("$sequence", checkpoint.Sequence);
+            command.Parameters.AddWithValue("$state", state);
+            command.Parameters.AddWithValue("$clients", clients);
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<long> TruncateAsync(string documentId, long throughSequence, CancellationToken cancellationToken) =>
+        await WriteAsync(async writer =>
+        {
+            using var command = writer.CreateCommand();
+            command.CommandText = "DELETE FROM changes WHERE document_id = $document AND sequence <= $through;";
+            command.Parameters.AddWithValue("$document", documentId);
+            command.Parameters.AddWithValue("$through", throughSequence);
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+
     public async ValueTask DisposeAsync()
     {
         await _writeLock.WaitAsync().ConfigureAwait(false);
@@ -175,6 +234,22 @@ internal sealed partial class SqliteChangeStore : IChangeStore
                 SqliteConnection.ClearPool(_writer);
                 await _writer.DisposeAsync().ConfigureAwait(false);
             }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    // One statement on the writer connection (its own implicit transaction, fsynced like an append).
+    private async ValueTask<int> WriteAsync(Func<SqliteConnection, Task<int>> write, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _writer ??= await OpenAsync(cancellationToken).ConfigureAwait(false);
+            return await write(_writer).ConfigureAwait(false);
         }
         finally
         {

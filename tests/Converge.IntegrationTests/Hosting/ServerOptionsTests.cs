@@ -20,6 +20,30 @@ public sealed class ServerOptionsTests
     }
 
     [Fact]
+    public async Task Invalid_storage_options__fail_the_host_at_startup_with_every_problem_named()
+    {
+        using var temp = new TempDirectory();
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => TestServer.StartAsync(temp.File("c.db"), options =>
+        {
+            options.UsePostgres("Host=127.0.0.1;Username=x", schema: "Bad-Schema");
+            options.Storage.CheckpointEveryChanges = 0;
+            options.Storage.CheckpointInterval = TimeSpan.Zero;
+            options.Storage.RetainedChanges = -1;
+            options.Storage.LogRetention = TimeSpan.FromSeconds(-5);
+            options.Storage.PassivateAfter = TimeSpan.Zero;
+            options.MaxPendingChangesPerClient = 10;
+        }));
+
+        foreach (var name in new[] { "PostgresSchema", "CheckpointEveryChanges", "CheckpointInterval", "RetainedChanges", "LogRetention", "PassivateAfter", "MaxPendingChangesPerClient" })
+        {
+            Assert.Contains(error.Failures, f => f.Contains(name, StringComparison.Ordinal));
+        }
+
+        var noHost = await Assert.ThrowsAsync<OptionsValidationException>(() => TestServer.StartAsync(temp.File("d.db"), options => options.UsePostgres("Username=x")));
+        Assert.Contains(noHost.Failures, f => f.Contains("Host", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Client_options_without_a_server_uri__are_refused_with_a_clear_error()
     {
         var error = Assert.Throws<ArgumentException>(() => new Converge.Client.ConvergeClient(new Converge.Client.ConvergeClientOptions()));

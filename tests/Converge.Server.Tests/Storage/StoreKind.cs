@@ -1,0 +1,8 @@
+namespace Converge.Server.Tests.Storage;
+
+/// <summary>The stores every contract suite runs against.</summary>
+public enum StoreKind
+{
+    Sqlite,
+    Postgres,
+}
