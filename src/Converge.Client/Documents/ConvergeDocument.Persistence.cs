@@ -30,14 +30,27 @@ public sealed partial class ConvergeDocument
 
             foreach (var change in stored.Outbox)
             {
-                var pending = new PendingChange(change.ClientSeq, change.Operations) { Held = change.Held };
-                _pending.Add(pending);
-                foreach (var edit in pending.Local.OfType<Model.Documents.EditText>())
+                _pending.Add(new PendingChange(change.ClientSeq, change.Operations) { Held = change.Held });
+            }
+
+            foreach (var key in _pending.SelectMany(static p => p.Local.OfType<Model.Documents.EditText>()).Select(static e => e.Key).Distinct(StringComparer.Ordinal).ToArray())
+            {
+                if (RestoredEditsFit(key))
                 {
                     // The text the stored edits were made on is not kept; assume the cached one for the view (exact
                     // unless remote edits were cached after them), and hold new edits of the text until the restored
                     // ones are settled: the server places those by their own forms, which the view may not match.
-                    _textBases.TryAdd(edit.Key, new TextBase(-1, _confirmed.GetText(edit.Key), Tainted: true));
+                    _textBases.TryAdd(key, new TextBase(-1, _confirmed.GetText(key), Tainted: true));
+                    continue;
+                }
+
+                // The cached text moved on after these edits were made (remote edits cached later): they cannot be shown
+                // on it. They stay pending, are sent as stored and are shown once the server has placed them; new edits
+                // of the text are made on the confirmed text, not chained on them. A held one goes as it was stored.
+                foreach (var pending in _pending.Where(p => p.EditsText(key)).ToArray())
+                {
+                    pending.Included = true;
+                    pending.Held = false;
                 }
             }
 
@@ -50,6 +63,23 @@ public sealed partial class ConvergeDocument
 
             _view = view;
         }
+    }
+
+    // Must hold _gate. Whether the restored edits of a text apply, one after another, to the cached text.
+    private bool RestoredEditsFit(string key)
+    {
+        var length = _confirmed.GetText(key).EnumerateRunes().Count();
+        foreach (var edit in _pending.SelectMany(static p => p.Local).OfType<Model.Documents.EditText>().Where(e => e.Key == key))
+        {
+            if (edit.Delta.BaseLength != length)
+            {
+                return false;
+            }
+
+            length = edit.Delta.TargetLength;
+        }
+
+        return true;
     }
 
     private SnapshotCapture CaptureForStore()

@@ -23,8 +23,10 @@ internal sealed class PendingChange(long clientSeq, IReadOnlyList<DocumentOperat
     public IReadOnlyList<DocumentOperation> Local { get; set; } = ConvergeDocument.LocalForms(operations);
 
     /// <summary>
-    /// Whether a snapshot showed that the server already applied it: it is then part of the confirmed state and no
-    /// longer shown on top, but stays pending (and is sent again) until its acknowledgement says which sequence it got.
+    /// Whether it is left out of the view: a snapshot showed that the server already applied it (it is part of the
+    /// confirmed state), or it was restored from the store with text edits that do not fit the cached text (it will be
+    /// shown as the server placed it). Either way it stays pending, and is sent again, until its acknowledgement says
+    /// which sequence it got.
     /// </summary>
     public bool Included { get; set; }
 

@@ -49,6 +49,16 @@ internal sealed class TextHistory(int maxPerKey)
                     return null;
                 }
 
+                // An edit based on the current revision is not transformed at all, so nothing above checked that it
+                // fits: acknowledging an edit the state then skips would break the author's chain silently.
+                var length = current.GetText(edit.Key).EnumerateRunes().Count();
+                if (placed.Delta.BaseLength != length)
+                {
+                    problem = $"The edit of '{edit.Key}' is made for a text of {placed.Delta.BaseLength} code points; at revision {revision} it has {length}; reload the text.";
+                    Forget(state);
+                    return null;
+                }
+
                 operation = edit with { Delta = placed.Delta, Revision = revision, After = null, Bridge = placed.Bridge };
             }
 
@@ -153,10 +163,12 @@ internal sealed class TextHistory(int maxPerKey)
         var from = edit.Revision;
         if (edit.After is { } after)
         {
-            var bridge = _bridges.GetValueOrDefault((clientId, edit.Key))?.FindLast(b => b.ClientSeq == after);
+            var bridges = _bridges.GetValueOrDefault((clientId, edit.Key));
+            var bridge = bridges?.FindLast(b => b.ClientSeq == after);
             if (bridge is null)
             {
-                problem = $"The edit of '{edit.Key}' builds on change {after}, which the server has no record of (rejected, or older than it keeps); reload the text.";
+                var remembered = bridges is { Count: > 0 } ? $"; it keeps your changes {bridges[0].ClientSeq}–{bridges[^1].ClientSeq} of this text" : "";
+                problem = $"The edit of '{edit.Key}' builds on change {after}, which the server has no record of (rejected, or older than it keeps{remembered}); reload the text.";
                 return null;
             }
 

@@ -50,7 +50,10 @@ public sealed class RandomizedConvergenceTests
         var clients = new List<ConvergeClient>();
         var documents = new List<ConvergeDocument>();
         var sent = new List<Sent>();
-        var rejections = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var rejections = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        // Every rejection, by any instance: a failure names them all (a rejected edit can take later ones with it).
+        void Track(ConvergeDocument document, string who) =>
+            document.Rejected += (_, e) => rejections.Enqueue($"{who}#{e.Exception.ClientSequence}: {e.Exception.ErrorCode} {e.Exception.Message}");
         try
         {
             var count = random.Next(3, 9);
@@ -69,6 +72,7 @@ public sealed class RandomizedConvergenceTests
             foreach (var client in clients)
             {
                 documents.Add(await client.OpenDocumentAsync("doc"));
+                Track(documents[^1], client.ClientId);
             }
 
             var paused = new HashSet<int>();
@@ -105,8 +109,7 @@ public sealed class RandomizedConvergenceTests
                     clients[who] = NewClient(who);
                     await clients[who].StartAsync();
                     documents[who] = await clients[who].OpenDocumentAsync("doc");
-                    var restartedId = clients[who].ClientId;
-                    documents[who].Rejected += (_, e) => rejections.Add($"{restartedId}#{e.Exception.ClientSequence}: {e.Exception.ErrorCode} {e.Exception.Message}");
+                    Track(documents[who], clients[who].ClientId + " (restarted)");
                 }
                 else if (roll < 88)
                 {
@@ -152,7 +155,14 @@ public sealed class RandomizedConvergenceTests
                 await clients[index].ResumeAsync();
             }
 
-            var acknowledged = await Task.WhenAll(sent.Where(static s => !s.Orphaned).Select(static s => s.Acknowledged)).WaitAsync(TimeSpan.FromSeconds(60));
+            var unsettled = Task.WhenAll(sent.Where(static s => !s.Orphaned).Select(static s => s.Acknowledged));
+            await ((Task)unsettled).WaitAsync(TimeSpan.FromSeconds(60)).ContinueWith(static _ => { }, TaskScheduler.Default);
+            if (!unsettled.IsCompletedSuccessfully)
+            {
+                throw new Xunit.Sdk.XunitException($"seed {seed}: not every change was acknowledged ({unsettled.Exception?.InnerException?.Message ?? "timed out"}); rejections, in order: {string.Join(" | ", rejections)}");
+            }
+
+            var acknowledged = await unsettled;
             // Orphans go out from the restarted instances' outboxes: wait until every client has nothing pending.
             foreach (var document in documents)
             {
@@ -164,7 +174,7 @@ public sealed class RandomizedConvergenceTests
             Assert.All(log.Changes.GroupBy(static c => c.ClientId), g => Assert.Equal(g.Select(static c => c.ClientSeq).Order(), g.Select(static c => c.ClientSeq)));
             var logged = log.Changes.ToDictionary(static c => (c.ClientId, c.ClientSeq), static c => c.Sequence);
             var sequences = sent.Select(s => s.Orphaned
-                ? logged.TryGetValue((s.ClientId, s.ClientSeq), out var sequence) ? sequence : throw new Xunit.Sdk.XunitException($"seed {seed}: receipted change {s.ClientId}#{s.ClientSeq} is not in the log; rejections seen by restarted instances: {string.Join(" | ", rejections)}")
+                ? logged.TryGetValue((s.ClientId, s.ClientSeq), out var sequence) ? sequence : throw new Xunit.Sdk.XunitException($"seed {seed}: receipted change {s.ClientId}#{s.ClientSeq} is not in the log (logged of that client: {string.Join(", ", log.Changes.Where(c => c.ClientId == s.ClientId).Select(static c => c.ClientSeq))}; receipts: {string.Join(", ", sent.Where(x => x.ClientId == s.ClientId).Select(static x => $"{x.ClientSeq}{(x.Orphaned ? "o" : "")}{(x.Operations.Any(static o => o is EditText) ? "t" : "")}"))}); rejections, in order: {string.Join(" | ", rejections)}")
                 : s.Acknowledged.Result).ToArray();
             var head = sequences.Length == 0 ? 0 : sequences.Max();
             Assert.Equal(Enumerable.Range(1, (int)head).Select(i => (long)i), sequences.Order());
