@@ -247,6 +247,25 @@ public abstract class CheckpointContractTests(StoreKind kind) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_text_edit_that_does_not_fit_the_current_text__is_refused_as_stale_not_acknowledged_as_a_no_op()
+    {
+        await using var server = await StartAsync(_target, _ => { });
+        var alice = await server.ConnectAsync("alice", "doc");
+        await EditAsync(alice, 1, "", 0, "hello", 0);
+
+        // Based on the current revision, so nothing is transformed, but made for a 3-code-point text.
+        var misfit = new EditText("t", TextDelta.ForEdit(3, 3, 0, "!"), 1);
+        await alice.HandleAsync(new PushFrame("doc", [new ClientChange("alice", 2, [misfit])]), CancellationToken.None);
+        var reject = await NextAsync<RejectFrame>(alice);
+        Assert.Equal((2L, ErrorCodes.StaleChange), (reject.ClientSeq, reject.Code));
+        Assert.Contains("3 code points", reject.Reason, StringComparison.Ordinal);
+
+        // Nothing logged for it, and the text goes on from where it was.
+        Assert.Equal(2, (await EditAsync(alice, 3, "hello", 5, "!", 1)).Sequence);
+        Assert.Equal(2, (await server.Store.ReadAsync("doc", 0, 10, CancellationToken.None)).Count);
+    }
+
+    [Fact]
     public async Task A_push_over_the_pending_limit__gets_too_many_pending_and_a_resumable_close__nothing_of_it_applied()
     {
         await using var server = await StartAsync(_target, o => o.MaxPendingChangesPerClient = 64);
