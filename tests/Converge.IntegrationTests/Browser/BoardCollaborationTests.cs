@@ -92,7 +92,10 @@ public sealed class BoardCollaborationTests(BoardHostFixture fixture) : IClassFi
     private async Task<JsonElement> RunAsync(string scenario)
     {
         await using var browser = BrowserProcess.Start("board-collab.mjs", scenario, fixture.Host.Address.ToString().TrimEnd('/'), BrowserProcess.ArtifactPath($"board-{scenario}"));
-        using var result = JsonDocument.Parse(await browser.ReadLineAsync(ScenarioTimeout));
+        var line = await browser.ReadLineAsync(ScenarioTimeout);
+        // The measured latencies end up in the test log.
+        Console.WriteLine($"board {scenario}: {line}");
+        using var result = JsonDocument.Parse(line);
         return result.RootElement.Clone();
     }
 }
