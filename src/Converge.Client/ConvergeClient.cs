@@ -230,6 +230,7 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink, Prese
         // Read before taking the lock (it is I/O); when two opens race, the document made first keeps its copy.
         var stored = _localStore is not null && !_documents.ContainsKey(documentId) ? _localStore.Load(documentId) : null;
         ConvergeDocument document;
+        var restoredOutbox = false;
         lock (_documentsGate)
         {
             if (!_documents.TryGetValue(documentId, out document!))
@@ -250,8 +251,16 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink, Prese
                 {
                     var subscription = document.BeginSubscription();
                     connection.Outbound.Writer.TryWrite(new SubscribeFrame(subscription.DocumentId, subscription.Since));
+                    restoredOutbox = document.PendingCount > 0;
                 }
             }
+        }
+
+        if (restoredOutbox)
+        {
+            // The outbox restored from the store goes out now, not with the next local change (outside the lock: a
+            // flush takes the push lock, then the document's).
+            ((IFrameSink)this).ScheduleFlush(document);
         }
 
         try
@@ -405,6 +414,10 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink, Prese
                 SetStatus(new ConnectionStatus(ConnectionState.Connecting, LastFailure: failure));
             }
 
+            // A network signal that arrives while this attempt is under way (or while its connection lives) cuts the next
+            // backoff short: the signal must not be lost because no wait had started yet.
+            var wakeUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _wakeUp, wakeUp);
             ClientConnection? connection = null;
             try
             {
@@ -462,7 +475,7 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink, Prese
 
             // The wait starts before it is announced, so whoever reacts to the status sees a wait already under way.
             // A wait the server asked for (Retry-After) is honoured in full; only our own backoff yields to the network signal.
-            var waiting = WaitAsync(wait, interruptible: failure is not { Kind: FailureKind.RateLimited, RetryAfter: not null }, stopping);
+            var waiting = WaitAsync(wait, failure is { Kind: FailureKind.RateLimited, RetryAfter: not null } ? null : wakeUp.Task, stopping);
             SetStatus(new ConnectionStatus(ConnectionState.Reconnecting, Attempt: attempt, RetryDelay: wait, LastFailure: failure));
             await waiting.ConfigureAwait(false);
         }
@@ -528,17 +541,12 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink, Prese
     }
 
     // The backoff wait, cut short by NotifyNetworkAvailable or by stopping.
-    private async Task WaitAsync(TimeSpan delay, bool interruptible, CancellationToken stopping)
+    private async Task WaitAsync(TimeSpan delay, Task? wakeUp, CancellationToken stopping)
     {
-        var wakeUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (interruptible)
-        {
-            Volatile.Write(ref _wakeUp, wakeUp);
-        }
-
         try
         {
-            await Task.WhenAny(Task.Delay(delay, _time, stopping), wakeUp.Task).ConfigureAwait(false);
+            var sleeping = Task.Delay(delay, _time, stopping);
+            await (wakeUp is null ? sleeping : Task.WhenAny(sleeping, wakeUp)).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -49,6 +49,12 @@ public sealed class ConvergeServerOptions
     /// </summary>
     public long MaxDocumentBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// How many recent revisions of each collaborative text (<c>editText</c>) the authority keeps to transform edits
+    /// made against older revisions. Default 1,000; an edit older than that is rejected as <c>stale_change</c>.
+    /// </summary>
+    public int MaxTextHistory { get; set; } = 1000;
+
     /// <summary>The most documents one session may subscribe to. Default 1,000.</summary>
     public int MaxSubscriptionsPerSession { get; set; } = 1000;
 
@@ -158,6 +164,11 @@ public sealed class ConvergeServerOptions
         if (MaxDocumentBytes < 1024)
         {
             yield return $"{nameof(MaxDocumentBytes)} must be at least 1 KiB; it is {MaxDocumentBytes}.";
+        }
+
+        if (MaxTextHistory < 1)
+        {
+            yield return $"{nameof(MaxTextHistory)} must be at least 1; it is {MaxTextHistory}.";
         }
 
         if (MaxSubscriptionsPerSession < 1)

@@ -20,6 +20,10 @@ public sealed class BrowserClientStore : IClientStore
     // The SQLite store's rule (SqliteClientStore.SequenceRecoveryGap): with the counter lost, jump far past the outbox.
     private const long SequenceRecoveryGap = 1L << 32;
 
+    // Marks a held text edit's outbox item. In the same item as its operations (one setItem, so a crash never separates
+    // them); items written before held edits existed have no marker and are sendable, as they were.
+    private const string HeldMarker = "held:";
+
     private readonly Lock _gate = new();
     private readonly IJSInProcessRuntime _js;
     private readonly string _prefix;
@@ -78,10 +82,12 @@ public sealed class BrowserClientStore : IClientStore
             foreach (var key in _js.Invoke<string[]>("convergeStore.keys", doc + "out/").Order(StringComparer.Ordinal))
             {
                 // A row that does not parse is dropped, never thrown (the interface's rule).
+                var value = Get(key);
+                var held = value?.StartsWith(HeldMarker, StringComparison.Ordinal) ?? false;
                 if (long.TryParse(key.AsSpan(key.LastIndexOf('/') + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var clientSeq)
-                    && TryOperations(Get(key), allowEmpty: false, out var operations))
+                    && TryOperations(held ? value![HeldMarker.Length..] : value, allowEmpty: false, out var operations))
                 {
-                    outbox.Add(new StoredChange(clientSeq, operations));
+                    outbox.Add(new StoredChange(clientSeq, operations, held));
                 }
                 else
                 {
@@ -107,13 +113,29 @@ public sealed class BrowserClientStore : IClientStore
     public void AppendChange(string documentId, StoredChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        var operations = Encoding.UTF8.GetString(OperationJson.Serialize(change.Operations));
+        var item = OutboxItem(change);
         lock (_gate)
         {
             var doc = DocumentPrefix(documentId);
             // The counter first: a tab closed between the two writes leaves a gap in client sequences (allowed), never a reuse.
             Write(_js, doc + "next", (change.ClientSeq + 1).ToString(CultureInfo.InvariantCulture));
-            Write(_js, doc + "out/" + change.ClientSeq.ToString("D19", CultureInfo.InvariantCulture), operations);
+            Write(_js, OutboxKey(doc, change.ClientSeq), item);
+        }
+    }
+
+    /// <inheritdoc />
+    public void ReplaceChange(string documentId, StoredChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var item = OutboxItem(change);
+        lock (_gate)
+        {
+            var key = OutboxKey(DocumentPrefix(documentId), change.ClientSeq);
+            // Only a change still in the outbox: one settled or rejected meanwhile must not come back to be sent again.
+            if (Get(key) is not null)
+            {
+                Write(_js, key, item);
+            }
         }
     }
 
@@ -126,7 +148,7 @@ public sealed class BrowserClientStore : IClientStore
             var doc = DocumentPrefix(documentId);
             foreach (var clientSeq in clientSeqs)
             {
-                _js.InvokeVoid("convergeStore.remove", doc + "out/" + clientSeq.ToString("D19", CultureInfo.InvariantCulture));
+                _js.InvokeVoid("convergeStore.remove", OutboxKey(doc, clientSeq));
             }
         }
     }
@@ -202,6 +224,14 @@ public sealed class BrowserClientStore : IClientStore
         {
             throw new ClientStoreException(ClientStoreException.WriteFailed, $"localStorage refused '{key}': {failure}");
         }
+    }
+
+    private static string OutboxKey(string doc, long clientSeq) => doc + "out/" + clientSeq.ToString("D19", CultureInfo.InvariantCulture);
+
+    private static string OutboxItem(StoredChange change)
+    {
+        var operations = Encoding.UTF8.GetString(OperationJson.Serialize(change.Operations));
+        return change.Held ? HeldMarker + operations : operations;
     }
 
     private static bool TryOperations(string? json, bool allowEmpty, out IReadOnlyList<DocumentOperation> operations)

@@ -28,11 +28,24 @@ public sealed partial class ConvergeDocument
                 Status = DocumentStatus.Stale;
             }
 
-            var view = _confirmed;
             foreach (var change in stored.Outbox)
             {
-                _pending.Add(new PendingChange(change.ClientSeq, change.Operations));
-                view = view.Apply(change.Operations);
+                var pending = new PendingChange(change.ClientSeq, change.Operations) { Held = change.Held };
+                _pending.Add(pending);
+                foreach (var edit in pending.Local.OfType<Model.Documents.EditText>())
+                {
+                    // The text the stored edits were made on is not kept; assume the cached one for the view (exact
+                    // unless remote edits were cached after them), and hold new edits of the text until the restored
+                    // ones are settled: the server places those by their own forms, which the view may not match.
+                    _textBases.TryAdd(edit.Key, new TextBase(-1, _confirmed.GetText(edit.Key), Tainted: true));
+                }
+            }
+
+            RealignTexts();
+            var view = _confirmed;
+            foreach (var pending in _pending)
+            {
+                view = view.Apply(pending.Local);
             }
 
             _view = view;

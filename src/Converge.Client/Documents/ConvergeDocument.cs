@@ -177,10 +177,33 @@ public sealed partial class ConvergeDocument
         }
 
         var copy = operations.ToArray();
+        return ApplyAsync(_ => copy, cancellationToken);
+    }
+
+    /// <summary>
+    /// Applies operations made from the current state as one change: <paramref name="build"/> runs under the document's
+    /// lock with the current <see cref="State"/>, so what it reads (text positions, a set's observed tags, a value to
+    /// increment from) cannot be overtaken by a remote change before the operations apply. Keep it short and free of I/O.
+    /// </summary>
+    /// <param name="build">Makes the operations from the current state.</param>
+    /// <param name="cancellationToken">Cancels the call before the change is applied.</param>
+    /// <exception cref="ChangeRejectedException">The operations are invalid or a client rule refused them; nothing was applied.</exception>
+    /// <exception cref="Storage.ClientStoreException">With a local store: the change could not be written to it; nothing was applied.</exception>
+    public ValueTask<ChangeReceipt> ApplyAsync(Func<JsonMap, IReadOnlyList<DocumentOperation>> build, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        cancellationToken.ThrowIfCancellationRequested();
         PendingChange change;
         bool live;
         lock (_gate)
         {
+            var built = build(_view)?.ToArray() ?? [];
+            if (Validate(built) is { } problem)
+            {
+                throw new ChangeRejectedException(ErrorCodes.InvalidChange, problem, 0);
+            }
+
+            var (copy, local, hold) = PrepareTextEdits(built);
             foreach (var rule in _rules)
             {
                 if (rule(Id, _view, copy) is { } refusal)
@@ -189,11 +212,12 @@ public sealed partial class ConvergeDocument
                 }
             }
 
-            change = new PendingChange(++_lastClientSeq, copy);
+            change = new PendingChange(++_lastClientSeq, copy) { Local = local, Held = hold };
             // Durable before anything else: a change that got a receipt survives a crash (Storage/DocumentJournal).
-            _journal?.Append(change.ClientSeq, copy);
+            _journal?.Append(change.ClientSeq, copy, hold);
+            StartTextChains(change);
             _pending.Add(change);
-            _view = _view.Apply(copy);
+            _view = _view.Apply(local);
             Raise(DocumentChangeKind.Local);
             live = _live;
         }
@@ -245,7 +269,8 @@ public sealed partial class ConvergeDocument
     {
         lock (_gate)
         {
-            var unsent = _pending.Where(static p => !p.Sent).ToList();
+            // A held text edit has no wire form yet (ConvergeDocument.Text.cs); later changes wait behind it, in order.
+            var unsent = _pending.TakeWhile(static p => !p.Held).Where(static p => !p.Sent).ToList();
             unsent.ForEach(static p => p.Sent = true);
             return unsent.Select(p => new ClientChange(_clientId, p.ClientSeq, p.Operations)).ToArray();
         }
@@ -264,6 +289,12 @@ public sealed partial class ConvergeDocument
     }
 
     internal void OnSnapshot(SnapshotFrame snapshot)
+    {
+        OnSnapshotCore(snapshot);
+        FlushReleasedEdits();
+    }
+
+    private void OnSnapshotCore(SnapshotFrame snapshot)
     {
         SyncProgressEventArgs? progress = null;
         lock (_gate)
@@ -300,6 +331,15 @@ public sealed partial class ConvergeDocument
 
             _confirmed = JsonMap.Empty.Apply(operations);
             _sequence = snapshot.Sequence;
+            foreach (var pending in _pending)
+            {
+                if (!pending.Included && pending.ClientSeq <= snapshot.ClientSeq)
+                {
+                    LeaveTextChains(pending);
+                    pending.Included = true;
+                }
+            }
+
             DrainEarly();
             Rebase(DocumentChangeKind.Snapshot);
             if (progress is not null)
@@ -310,6 +350,12 @@ public sealed partial class ConvergeDocument
     }
 
     internal void OnChanges(ChangesFrame frame)
+    {
+        OnChangesCore(frame);
+        FlushReleasedEdits();
+    }
+
+    private void OnChangesCore(ChangesFrame frame)
     {
         lock (_gate)
         {
@@ -323,6 +369,12 @@ public sealed partial class ConvergeDocument
     }
 
     internal void OnAck(AckFrame ack)
+    {
+        OnAckCore(ack);
+        FlushReleasedEdits();
+    }
+
+    private void OnAckCore(AckFrame ack)
     {
         lock (_gate)
         {
@@ -338,10 +390,18 @@ public sealed partial class ConvergeDocument
                 // A snapshot already includes it.
                 Settle(pending, ack.Sequence);
             }
+            else if (ack.Operations is null && pending.Operations.Any(static o => o is EditText))
+            {
+                // A text edit acknowledged without the server's form of it (a repeat answered from the log): our own
+                // form may differ from what the server applied, so take the change from a replay instead.
+                _replayRequested = false;
+                RequestReplay();
+            }
             else
             {
-                // Our own change is the next link of the sequence: the same ordering rules as anyone's.
-                Integrate(new ServerChange(ack.Sequence, _clientId, ack.ClientSeq, pending.Operations));
+                // Our own change is the next link of the sequence: the same ordering rules as anyone's, in the form
+                // the server applied it.
+                Integrate(new ServerChange(ack.Sequence, _clientId, ack.ClientSeq, ack.Operations ?? pending.Operations));
             }
 
             Rebase(DocumentChangeKind.Acknowledged);
@@ -349,6 +409,12 @@ public sealed partial class ConvergeDocument
     }
 
     internal void OnReject(RejectFrame reject)
+    {
+        OnRejectCore(reject);
+        FlushReleasedEdits();
+    }
+
+    private void OnRejectCore(RejectFrame reject)
     {
         lock (_gate)
         {
@@ -359,6 +425,7 @@ public sealed partial class ConvergeDocument
             }
 
             _pending.Remove(pending);
+            LeaveTextChains(pending);
             _journal?.Rejected(reject.ClientSeq);
             var exception = new ChangeRejectedException(reject.Code, reject.Reason, reject.ClientSeq);
             pending.Acknowledged.TrySetException(exception);
@@ -414,7 +481,7 @@ public sealed partial class ConvergeDocument
             }
         }
 
-        return null;
+        return EditText.CheckOnePerText(operations);
     }
 
     // Must hold _gate.
@@ -458,9 +525,25 @@ public sealed partial class ConvergeDocument
     // Must hold _gate.
     private void ApplyConfirmed(ServerChange change)
     {
-        _confirmed = _confirmed.Apply(change.Operations);
+        var mine = change.ClientId == _clientId ? _pending.Find(p => p.ClientSeq == change.ClientSeq) : null;
+        foreach (var operation in change.Operations)
+        {
+            if (mine is null && operation is EditText)
+            {
+                // Our own edit settled earlier in this frame leaves its chain to be realigned: do it before moving on.
+                RealignText(operation.Key);
+            }
+
+            var before = operation is EditText ? _confirmed.GetTextRevision(operation.Key) : 0;
+            _confirmed = _confirmed.Apply([operation]);
+            if (mine is null && operation is EditText remote && _confirmed.GetTextRevision(remote.Key) == before + 1)
+            {
+                OnRemoteTextEdit(remote, before);
+            }
+        }
+
         _sequence = change.Sequence;
-        if (change.ClientId == _clientId && _pending.Find(p => p.ClientSeq == change.ClientSeq) is { } mine)
+        if (mine is not null)
         {
             Settle(mine, change.Sequence);
         }
@@ -470,6 +553,7 @@ public sealed partial class ConvergeDocument
     private void Settle(PendingChange change, long sequence)
     {
         _pending.Remove(change);
+        LeaveTextChains(change);
         _journal?.Settled(change.ClientSeq);
         change.Acknowledged.TrySetResult(sequence);
     }
@@ -488,10 +572,15 @@ public sealed partial class ConvergeDocument
     // Must hold _gate. The view is always confirmed state with every pending change re-applied, in order.
     private void Rebase(DocumentChangeKind kind)
     {
+        RealignTexts();
+        ReleaseHeldEdits();
         var view = _confirmed;
         foreach (var pending in _pending)
         {
-            view = view.Apply(pending.Operations);
+            if (!pending.Included)
+            {
+                view = view.Apply(pending.Local);
+            }
         }
 
         _view = view;

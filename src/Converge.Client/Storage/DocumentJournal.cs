@@ -50,8 +50,22 @@ internal sealed partial class DocumentJournal : IAsyncDisposable
     /// <summary>Writes a new local change to the outbox, durably. Called under the document's lock, before the change
     /// is applied, shown or sent: a change that could not be written never gets a receipt.</summary>
     /// <exception cref="ClientStoreException"><see cref="ClientStoreException.WriteFailed"/>.</exception>
-    public void Append(long clientSeq, IReadOnlyList<DocumentOperation> operations) =>
-        _store.AppendChange(DocumentId, new StoredChange(clientSeq, operations));
+    public void Append(long clientSeq, IReadOnlyList<DocumentOperation> operations, bool held = false) =>
+        _store.AppendChange(DocumentId, new StoredChange(clientSeq, operations, held));
+
+    /// <summary>A held text edit was released with its final wire form: the outbox gets that form (so a restart sends it).</summary>
+    public void Released(long clientSeq, IReadOnlyList<DocumentOperation> operations)
+    {
+        try
+        {
+            _store.ReplaceChange(DocumentId, new StoredChange(clientSeq, operations));
+        }
+        catch (Exception ex) when (ex is ClientStoreException or ObjectDisposedException)
+        {
+            // Sent anyway from memory; only a restart before its acknowledgement would find the held form and hold it again.
+            Log.ReleaseFailed(_logger, ex, DocumentId, clientSeq);
+        }
+    }
 
     /// <summary>A change was acknowledged and is now part of the confirmed state: it leaves the outbox with the next snapshot.</summary>
     public void Settled(long clientSeq)
@@ -223,6 +237,9 @@ internal sealed partial class DocumentJournal : IAsyncDisposable
 
         [LoggerMessage(EventId = 311, EventName = "ClientStoreSnapshotFailed", Level = LogLevel.Warning, Message = "Local store: document {DocumentId} could not be cached at sequence {Sequence}; retrying with the next change.")]
         public static partial void SnapshotFailed(ILogger logger, Exception exception, string documentId, long sequence);
+
+        [LoggerMessage(EventId = 313, EventName = "ClientStoreReleaseFailed", Level = LogLevel.Warning, Message = "Local store: the released form of change {ClientSeq} of {DocumentId} could not be written.")]
+        public static partial void ReleaseFailed(ILogger logger, Exception exception, string documentId, long clientSeq);
 
         [LoggerMessage(EventId = 312, EventName = "ClientStoreRemoveFailed", Level = LogLevel.Error, Message = "Local store: rejected change {ClientSeq} of document {DocumentId} could not be removed from the outbox.")]
         public static partial void RemoveFailed(ILogger logger, Exception exception, string documentId, long clientSeq);

@@ -27,6 +27,12 @@ public interface IClientStore : IAsyncDisposable
     /// <exception cref="ClientStoreException"><see cref="ClientStoreException.WriteFailed"/>: nothing was written.</exception>
     void AppendChange(string documentId, StoredChange change);
 
+    /// <summary>Rewrites a change in the outbox (a held text edit released with its final wire form), durably, before returning.</summary>
+    /// <param name="documentId">The document.</param>
+    /// <param name="change">The change, by its client sequence.</param>
+    /// <exception cref="ClientStoreException"><see cref="ClientStoreException.WriteFailed"/>: the stored form is unchanged.</exception>
+    void ReplaceChange(string documentId, StoredChange change);
+
     /// <summary>Removes changes from the outbox (rejected ones: they must never be sent again).</summary>
     /// <param name="documentId">The document.</param>
     /// <param name="clientSeqs">The changes' client sequences.</param>

@@ -21,7 +21,7 @@ internal sealed partial class SqliteClientStore : IClientStore
     /// </summary>
     internal const long SequenceRecoveryGap = 1L << 32;
 
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
     private static readonly TimeSpan DefaultBusyTimeout = TimeSpan.FromSeconds(5);
 
     private readonly Lock _gate = new();
@@ -157,11 +157,12 @@ internal sealed partial class SqliteClientStore : IClientStore
             try
             {
                 using var transaction = _connection.BeginTransaction();
-                using (var insert = Command("INSERT INTO outbox (document_id, client_seq, operations) VALUES ($id, $seq, $operations)", transaction))
+                using (var insert = Command("INSERT INTO outbox (document_id, client_seq, operations, held) VALUES ($id, $seq, $operations, $held)", transaction))
                 {
                     insert.Parameters.AddWithValue("$id", documentId);
                     insert.Parameters.AddWithValue("$seq", change.ClientSeq);
                     insert.Parameters.AddWithValue("$operations", operations);
+                    insert.Parameters.AddWithValue("$held", change.Held ? 1 : 0);
                     insert.ExecuteNonQuery();
                 }
 
@@ -173,6 +174,30 @@ internal sealed partial class SqliteClientStore : IClientStore
                 Log.WriteFailed(_logger, ex, documentId, change.ClientSeq);
                 throw new ClientStoreException(ClientStoreException.WriteFailed,
                     $"Change {change.ClientSeq} of '{documentId}' could not be written to the local store, so it was not applied: {ex.Message}", ex);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void ReplaceChange(string documentId, StoredChange change)
+    {
+        var operations = OperationJson.Serialize(change.Operations);
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            try
+            {
+                using var update = Command("UPDATE outbox SET operations = $operations, held = $held WHERE document_id = $id AND client_seq = $seq");
+                update.Parameters.AddWithValue("$id", documentId);
+                update.Parameters.AddWithValue("$seq", change.ClientSeq);
+                update.Parameters.AddWithValue("$operations", operations);
+                update.Parameters.AddWithValue("$held", change.Held ? 1 : 0);
+                update.ExecuteNonQuery();
+            }
+            catch (SqliteException ex)
+            {
+                Log.WriteFailed(_logger, ex, documentId, change.ClientSeq);
+                throw new ClientStoreException(ClientStoreException.WriteFailed, $"Change {change.ClientSeq} of '{documentId}' could not be rewritten in the local store: {ex.Message}", ex);
             }
         }
     }
@@ -313,9 +338,19 @@ internal sealed partial class SqliteClientStore : IClientStore
                 document_id TEXT NOT NULL,
                 client_seq INTEGER NOT NULL,
                 operations BLOB NOT NULL,
+                held INTEGER NOT NULL DEFAULT 0,
                 PRIMARY KEY (document_id, client_seq)) WITHOUT ROWID;
-            INSERT INTO meta (key, value) VALUES ('schema', '1') ON CONFLICT DO NOTHING;
+            INSERT INTO meta (key, value) VALUES ('schema', '2') ON CONFLICT DO NOTHING;
             """, transaction);
+        using (var version1 = new SqliteCommand("SELECT value FROM meta WHERE key = 'schema'", connection, transaction))
+        {
+            if (version1.ExecuteScalar() is "1")
+            {
+                // Version 2 added held text edits; every version-1 change is sendable as stored.
+                Execute(connection, "ALTER TABLE outbox ADD COLUMN held INTEGER NOT NULL DEFAULT 0; UPDATE meta SET value = '2' WHERE key = 'schema';", transaction);
+            }
+        }
+
         using var schema = new SqliteCommand("SELECT value FROM meta WHERE key = 'schema'", connection, transaction);
         if (schema.ExecuteScalar() is not string version || version != SchemaVersion.ToString(CultureInfo.InvariantCulture))
         {
@@ -365,7 +400,7 @@ internal sealed partial class SqliteClientStore : IClientStore
     {
         var outbox = new List<StoredChange>();
         var corrupt = new List<object>();
-        using (var query = Command("SELECT client_seq, operations FROM outbox WHERE document_id = $id ORDER BY client_seq", transaction))
+        using (var query = Command("SELECT client_seq, operations, held FROM outbox WHERE document_id = $id ORDER BY client_seq", transaction))
         {
             query.Parameters.AddWithValue("$id", documentId);
             using var reader = query.ExecuteReader();
@@ -374,7 +409,7 @@ internal sealed partial class SqliteClientStore : IClientStore
                 var key = reader.GetValue(0);
                 if (key is long clientSeq && clientSeq > 0 && DecodeOperations(reader.GetValue(1)) is { } operations)
                 {
-                    outbox.Add(new StoredChange(clientSeq, operations));
+                    outbox.Add(new StoredChange(clientSeq, operations, reader.GetInt64(2) != 0));
                 }
                 else
                 {

@@ -102,6 +102,25 @@ public sealed class JsonMap : IReadOnlyDictionary<string, JsonElement>
     public IReadOnlyList<string> GetSetTags(string key, string element) =>
         _entries.TryGetValue(key, out var value) ? TaggedSetJson.Tags(value, element) : [];
 
+    /// <summary>
+    /// The CRDT text at <paramref name="key"/> as a replica named <paramref name="replica"/> to make edits with (send them
+    /// as an <see cref="EditCrdtText"/>); empty when absent or not a CRDT text.
+    /// </summary>
+    /// <param name="key">The text's key.</param>
+    /// <param name="replica">The editing replica: the client id, unique among everyone who edits the text.</param>
+    /// <returns>A new editable copy.</returns>
+    public Text.CrdtText GetCrdtText(string key, string replica) => CrdtTextJson.Load(_entries.TryGetValue(key, out var value) ? value : null, replica);
+
+    /// <summary>The collaborative text at <paramref name="key"/> (OT, <see cref="EditText"/>, or CRDT, <see cref="EditCrdtText"/>); empty when absent or not a text.</summary>
+    /// <param name="key">The text's key.</param>
+    /// <returns>The text.</returns>
+    public string GetText(string key) => TextValueJson.Read(_entries.TryGetValue(key, out var value) ? value : null).Text;
+
+    /// <summary>How many edits the text at <paramref name="key"/> has had: the revision a new <see cref="EditText"/> applies to.</summary>
+    /// <param name="key">The text's key.</param>
+    /// <returns>The revision; 0 when absent or not a text.</returns>
+    public long GetTextRevision(string key) => TextValueJson.Read(_entries.TryGetValue(key, out var value) ? value : null).Revision;
+
     private static long CounterValue(JsonElement value) =>
         value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var count) ? count : 0;
 
@@ -132,6 +151,20 @@ public sealed class JsonMap : IReadOnlyDictionary<string, JsonElement>
                 break;
             case AddToSet add:
                 builder[add.Key] = TaggedSetJson.Add(Existing(builder, add.Key), add.Element, add.Tag);
+                break;
+            case EditText edit:
+                if (TextValueJson.Apply(Existing(builder, edit.Key), edit) is { } edited)
+                {
+                    builder[edit.Key] = edited;
+                }
+
+                break;
+            case EditCrdtText crdt:
+                if (CrdtTextJson.Apply(Existing(builder, crdt.Key), crdt) is { } merged)
+                {
+                    builder[crdt.Key] = merged;
+                }
+
                 break;
             case RemoveFromSet removal:
                 if (TaggedSetJson.Remove(Existing(builder, removal.Key), removal.Element, removal.Tags) is { } remaining)

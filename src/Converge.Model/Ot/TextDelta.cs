@@ -53,6 +53,36 @@ public sealed partial class TextDelta : IEquatable<TextDelta>
         return new TextDeltaBuilder().Retain(position).Insert(insert).Delete(deleteCount).Retain(length - position - deleteCount).Build();
     }
 
+    /// <summary>
+    /// A delta that turns <paramref name="from"/> into <paramref name="to"/>: one replacement between their longest common
+    /// prefix and suffix (in code points). Not the edits that actually happened (those are ambiguous from two texts
+    /// alone) but a correct path between them, for moving local edits across a jump such as a snapshot.
+    /// </summary>
+    /// <param name="from">The text before.</param>
+    /// <param name="to">The text after.</param>
+    /// <returns>The delta.</returns>
+    public static TextDelta Between(string from, string to)
+    {
+        ArgumentNullException.ThrowIfNull(from);
+        ArgumentNullException.ThrowIfNull(to);
+        var before = from.EnumerateRunes().ToArray();
+        var after = to.EnumerateRunes().ToArray();
+        var prefix = 0;
+        while (prefix < before.Length && prefix < after.Length && before[prefix] == after[prefix])
+        {
+            prefix++;
+        }
+
+        var suffix = 0;
+        while (suffix < before.Length - prefix && suffix < after.Length - prefix && before[^(suffix + 1)] == after[^(suffix + 1)])
+        {
+            suffix++;
+        }
+
+        var inserted = string.Concat(after.AsSpan(prefix, after.Length - prefix - suffix).ToArray().Select(static r => r.ToString()));
+        return ForEdit(before.Length, prefix, before.Length - prefix - suffix, inserted);
+    }
+
     /// <summary>Applies this delta to <paramref name="text"/>.</summary>
     /// <param name="text">A text of exactly <see cref="BaseLength"/> code points.</param>
     /// <returns>The edited text.</returns>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Converge.Model.Documents;
+using Converge.Model.Ot;
 using Converge.Protocol.Frames;
 using MessagePack;
 
@@ -78,7 +79,7 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
                 writer.Write(f.Sequence);
                 break;
             case SnapshotFrame f:
-                Header(ref writer, FrameCode.Snapshot, f.Offset is null ? 3 : 5);
+                Header(ref writer, FrameCode.Snapshot, f.ClientSeq is not null ? 6 : f.Offset is null ? 3 : 5);
                 writer.Write(f.DocumentId);
                 writer.Write(f.Sequence);
                 WriteOperations(ref writer, f.Operations);
@@ -86,6 +87,16 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
                 {
                     writer.Write(offset);
                     writer.Write(f.Total!.Value);
+                }
+                else if (f.ClientSeq is not null)
+                {
+                    writer.WriteNil();
+                    writer.WriteNil();
+                }
+
+                if (f.ClientSeq is { } clientSeq)
+                {
+                    writer.Write(clientSeq);
                 }
 
                 break;
@@ -103,10 +114,15 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
 
                 break;
             case AckFrame f:
-                Header(ref writer, FrameCode.Ack, 3);
+                Header(ref writer, FrameCode.Ack, f.Operations is null ? 3 : 4);
                 writer.Write(f.DocumentId);
                 writer.Write(f.ClientSeq);
                 writer.Write(f.Sequence);
+                if (f.Operations is { } applied)
+                {
+                    WriteOperations(ref writer, applied);
+                }
+
                 break;
             case RejectFrame f:
                 Header(ref writer, FrameCode.Reject, 4);
@@ -211,9 +227,9 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
             FrameCode.Unsubscribe => new UnsubscribeFrame(fields.String(ref reader)),
             FrameCode.Subscribed => new SubscribedFrame(fields.String(ref reader), fields.Int64(ref reader)),
             FrameCode.Snapshot => new SnapshotFrame(fields.String(ref reader), fields.Int64(ref reader), fields.Operations(ref reader),
-                fields.OptionalInt64(ref reader), fields.OptionalInt64(ref reader)),
+                fields.OptionalInt64(ref reader), fields.OptionalInt64(ref reader), fields.OptionalInt64(ref reader)),
             FrameCode.Push => new PushFrame(fields.String(ref reader), ReadClientChanges(ref reader, ref fields)),
-            FrameCode.Ack => new AckFrame(fields.String(ref reader), fields.Int64(ref reader), fields.Int64(ref reader)),
+            FrameCode.Ack => new AckFrame(fields.String(ref reader), fields.Int64(ref reader), fields.Int64(ref reader), fields.OptionalOperations(ref reader)),
             FrameCode.Reject => new RejectFrame(fields.String(ref reader), fields.Int64(ref reader), fields.String(ref reader), fields.String(ref reader)),
             FrameCode.Changes => new ChangesFrame(fields.String(ref reader), ReadServerChanges(ref reader, ref fields)),
             FrameCode.Ping => new PingFrame(fields.Int64(ref reader)),
@@ -299,6 +315,8 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
                 OperationCode.Increment => new IncrementValue(key, item.Int64(ref reader)),
                 OperationCode.AddToSet => new AddToSet(key, item.String(ref reader), item.String(ref reader)),
                 OperationCode.RemoveFromSet => new RemoveFromSet(key, item.String(ref reader), item.Strings(ref reader)),
+                OperationCode.CrdtText => new EditCrdtText(key, item.Bytes(ref reader)),
+                OperationCode.EditText => new EditText(key, item.Delta(ref reader), item.Int64(ref reader), item.OptionalInt64(ref reader), item.OptionalBridge(ref reader)),
                 _ => throw new ProtocolException(ErrorCodes.MalformedFrame, $"Unknown operation code {code}."),
             };
             item.SkipRest(ref reader);
@@ -314,6 +332,23 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
         return count > reader.Sequence.Length - reader.Consumed
             ? throw new ProtocolException(ErrorCodes.MalformedFrame, $"An array claims {count} elements, more than the bytes left.")
             : count;
+    }
+
+    private static void WriteDelta(ref MessagePackWriter writer, TextDelta delta)
+    {
+        var items = TextDeltaJson.ToItems(delta).ToArray();
+        writer.WriteArrayHeader(items.Length);
+        foreach (var part in items)
+        {
+            if (part is long length)
+            {
+                writer.Write(length);
+            }
+            else
+            {
+                writer.Write((string)part);
+            }
+        }
     }
 
     private static void WriteOperations(ref MessagePackWriter writer, IReadOnlyList<DocumentOperation> operations)
@@ -346,6 +381,42 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
                     writer.Write(add.Key);
                     writer.Write(add.Element);
                     writer.Write(add.Tag);
+                    break;
+                case EditCrdtText crdt:
+                    writer.WriteArrayHeader(3);
+                    writer.Write((int)OperationCode.CrdtText);
+                    writer.Write(crdt.Key);
+                    writer.Write(crdt.Update);
+                    break;
+                case EditText edit:
+                    writer.WriteArrayHeader(edit.Bridge is not null ? 6 : edit.After is not null ? 5 : 4);
+                    writer.Write((int)OperationCode.EditText);
+                    writer.Write(edit.Key);
+                    WriteDelta(ref writer, edit.Delta);
+                    writer.Write(edit.Revision);
+                    if (edit.After is not null || edit.Bridge is not null)
+                    {
+                        if (edit.After is { } after)
+                        {
+                            writer.Write(after);
+                        }
+                        else
+                        {
+                            writer.WriteNil();
+                        }
+                    }
+
+                    if (edit.Bridge is { } bridge)
+                    {
+                        writer.WriteArrayHeader(bridge.Count);
+                        foreach (var step in bridge)
+                        {
+                            writer.WriteArrayHeader(2);
+                            writer.Write(step.Revision);
+                            WriteDelta(ref writer, step.Delta);
+                        }
+                    }
+
                     break;
                 case RemoveFromSet removal:
                     writer.WriteArrayHeader(4);
@@ -413,6 +484,8 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
         Increment = 3,
         AddToSet = 4,
         RemoveFromSet = 5,
+        EditText = 6,
+        CrdtText = 7,
     }
 
     /// <summary>Reads the fields of one array in order; a field the array does not have is an error, extra ones are skipped.</summary>
@@ -461,6 +534,56 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
             return MessagePackStrictReads.ReadString(ref reader);
         }
 
+        // A trailing field older senders leave out: [[rev, delta], ...].
+        public List<TextBridgeStep>? OptionalBridge(ref MessagePackReader reader)
+        {
+            if (_remaining == 0)
+            {
+                return null;
+            }
+
+            Next();
+            var steps = new List<TextBridgeStep>();
+            for (var count = ReadArrayHeader(ref reader); count > 0; count--)
+            {
+                var step = new FieldReader(ReadArrayHeader(ref reader));
+                steps.Add(new TextBridgeStep(step.Int64(ref reader), step.Delta(ref reader)));
+                step.SkipRest(ref reader);
+            }
+
+            return steps;
+        }
+
+        public TextDelta Delta(ref MessagePackReader reader)
+        {
+            Next();
+            var items = new object[ReadArrayHeader(ref reader)];
+            for (var i = 0; i < items.Length; i++)
+            {
+                items[i] = reader.NextMessagePackType switch
+                {
+                    MessagePackType.Integer => reader.ReadInt64(),
+                    MessagePackType.String => MessagePackStrictReads.ReadString(ref reader)!,
+                    _ => throw new ProtocolException(ErrorCodes.MalformedFrame, "A delta's items must be integers and strings."),
+                };
+            }
+
+            try
+            {
+                return TextDeltaJson.FromItems(items);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new ProtocolException(ErrorCodes.MalformedFrame, $"Invalid delta: {ex.Message}", ex);
+            }
+        }
+
+        public byte[] Bytes(ref MessagePackReader reader)
+        {
+            Next();
+            return reader.ReadBytes()?.ToArray() ?? throw new ProtocolException(ErrorCodes.MalformedFrame, "Required bytes are nil.");
+        }
+
         public string[] Strings(ref MessagePackReader reader)
         {
             Next();
@@ -472,6 +595,9 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
 
             return strings;
         }
+
+        // A trailing field older senders leave out.
+        public IReadOnlyList<DocumentOperation>? OptionalOperations(ref MessagePackReader reader) => _remaining > 0 ? Operations(ref reader) : null;
 
         public IReadOnlyList<DocumentOperation> Operations(ref MessagePackReader reader)
         {

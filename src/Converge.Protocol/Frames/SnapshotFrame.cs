@@ -12,8 +12,10 @@ namespace Converge.Protocol.Frames;
 /// <param name="Sequence">The server sequence this state includes (the same in every part).</param>
 /// <param name="Operations">Operations that rebuild the state from the empty document (this part's share).</param>
 /// <param name="Offset">For a part: how many operations earlier parts carried; <see langword="null"/> for a whole snapshot.</param>
+/// <param name="ClientSeq">The highest client sequence of the receiving client's own changes the state includes (null: none, or an
+/// older server): the client stops showing those on top as pending, though their acknowledgements may still be on the way.</param>
 /// <param name="Total">For a part: the operations in the whole snapshot; <see langword="null"/> for a whole snapshot.</param>
-public sealed record SnapshotFrame(string DocumentId, long Sequence, IReadOnlyList<DocumentOperation> Operations, long? Offset = null, long? Total = null) : Frame
+public sealed record SnapshotFrame(string DocumentId, long Sequence, IReadOnlyList<DocumentOperation> Operations, long? Offset = null, long? Total = null, long? ClientSeq = null) : Frame
 {
     /// <summary>Whether this frame completes its snapshot (a whole snapshot, or the last part).</summary>
     public bool IsLast => Offset is null || Offset + Operations.Count == Total;

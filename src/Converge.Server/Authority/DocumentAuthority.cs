@@ -28,6 +28,7 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
     private readonly HashSet<ServerSession> _subscribers = [];
     private readonly Dictionary<string, ClientProgress> _clients = new(StringComparer.Ordinal);
     private readonly CommitGroup _group = new();
+    private readonly TextHistory _texts;
     private readonly Task _loop;
     private JsonMap _state = JsonMap.Empty;
 
@@ -54,6 +55,7 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        _texts = new TextHistory(options.MaxTextHistory);
         _loop = Task.Run(RunAsync);
     }
 
@@ -137,7 +139,7 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
                     throw new InvalidDataException($"The log of '{DocumentId}' jumps from sequence {head} to {change.Sequence}.");
                 }
 
-                state = state.Apply(change.Operations);
+                state = _texts.Replay(state, change.ClientId, change.ClientSeq, change.Operations);
                 _clients[change.ClientId] = new ClientProgress(change.ClientSeq, change.Sequence);
                 head = change.Sequence;
             }
@@ -229,19 +231,37 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
 
             var prospective = _group.Changes.Count == 0 ? _state : _groupState;
             var prospectiveBytes = _group.Changes.Count == 0 ? _bytes : _groupBytes;
-            var next = prospective.Apply(change.Operations);
-            var nextBytes = prospectiveBytes + change.Operations.Select(static o => o.Key).Distinct(StringComparer.Ordinal)
+            if (EditText.CheckOnePerText(change.Operations) is { } twice)
+            {
+                _metrics.Rejected(ErrorCodes.InvalidChange);
+                _group.Answer(session, new RejectFrame(DocumentId, change.ClientSeq, ErrorCodes.InvalidChange, twice));
+                continue;
+            }
+
+            var rebased = _texts.Rebase(change, prospective, out var textProblem);
+            if (rebased is null)
+            {
+                _metrics.Rejected(ErrorCodes.StaleChange);
+                _group.Answer(session, new RejectFrame(DocumentId, change.ClientSeq, ErrorCodes.StaleChange, textProblem!));
+                continue;
+            }
+
+            var operations = rebased.Value.Operations;
+            var next = rebased.Value.State;
+            var nextBytes = prospectiveBytes + operations.Select(static o => o.Key).Distinct(StringComparer.Ordinal)
                 .Sum(key => EntryBytes(next, key) - EntryBytes(prospective, key));
             if (nextBytes > _options.MaxDocumentBytes && nextBytes > prospectiveBytes)
             {
+                _texts.Forget(prospective);
                 _metrics.Rejected(ErrorCodes.DocumentTooLarge);
                 _group.Answer(session, new RejectFrame(DocumentId, change.ClientSeq, ErrorCodes.DocumentTooLarge,
                     $"The change would grow document '{DocumentId}' to {nextBytes} bytes; the limit is {_options.MaxDocumentBytes}."));
                 continue;
             }
 
-            if (await RefusalAsync(session, change, prospective).ConfigureAwait(false) is { } refusal)
+            if (await RefusalAsync(session, change with { Operations = operations }, prospective).ConfigureAwait(false) is { } refusal)
             {
+                _texts.Forget(prospective);
                 _metrics.Rejected(ErrorCodes.ValidationFailed);
                 Log.ValidationFailed(_logger, DocumentId, change.ClientId, change.ClientSeq, refusal);
                 _group.Answer(session, new RejectFrame(DocumentId, change.ClientSeq, ErrorCodes.ValidationFailed, refusal));
@@ -249,7 +269,7 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
             }
 
             var sequence = _head + _group.Changes.Count + 1;
-            _group.Accept(session, new ServerChange(sequence, change.ClientId, change.ClientSeq, change.Operations), known ? progress : null);
+            _group.Accept(session, new ServerChange(sequence, change.ClientId, change.ClientSeq, operations), known ? progress : null);
             _groupState = next;
             _groupBytes = nextBytes;
             _clients[change.ClientId] = new ClientProgress(change.ClientSeq, sequence);
@@ -325,16 +345,19 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
     private bool EnqueueSnapshot(ServerSession session)
     {
         var operations = _state.ToOperations();
+        // Tells the client which of its own changes the state already holds, so it stops showing them twice.
+        var clientSeq = session.ClientId is { } clientId && _clients.TryGetValue(clientId, out var progress) && progress.LastSequence <= _head
+            ? progress.LastClientSeq : (long?)null;
         var parts = FrameParts.Split(operations, static op => OperationJson.Serialize([op]).Length, int.MaxValue, _options.SnapshotPartBytes).ToList();
         if (parts.Count <= 1)
         {
-            return session.TryEnqueue(new SnapshotFrame(DocumentId, _head, operations));
+            return session.TryEnqueue(new SnapshotFrame(DocumentId, _head, operations, ClientSeq: clientSeq));
         }
 
         long offset = 0;
         foreach (var part in parts)
         {
-            if (!session.TryEnqueue(new SnapshotFrame(DocumentId, _head, part, offset, operations.Count)))
+            if (!session.TryEnqueue(new SnapshotFrame(DocumentId, _head, part, offset, operations.Count, clientSeq)))
             {
                 return false;
             }
@@ -378,6 +401,7 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
 
     private void RollBackGroup()
     {
+        _texts.Forget(_state);
         foreach (var (clientId, previous) in _group.UndoLog)
         {
             if (previous is { } restored)
@@ -457,7 +481,9 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
             }
 
             run = null;
-            var answer = entry.Answer ?? new AckFrame(DocumentId, entry.Change!.ClientSeq, entry.Change.Sequence);
+            // Text edits may have been transformed: the author must apply them as the server did, not as it sent them.
+            var answer = entry.Answer ?? new AckFrame(DocumentId, entry.Change!.ClientSeq, entry.Change.Sequence,
+                entry.Change.Operations.Any(static o => o is EditText) ? entry.Change.Operations : null);
             if (!session.TryEnqueue(answer))
             {
                 return;

@@ -20,6 +20,9 @@ internal sealed class ScriptedServer
 
     public int Attempts { get; private set; }
 
+    /// <summary>Runs inside each connect attempt, before its outcome: something that happens while the attempt is under way.</summary>
+    public Action<int>? DuringAttempt { get; set; }
+
     public ScriptedServer Fail(ConnectionFailure failure, int times = 1)
     {
         for (var i = 0; i < times; i++)
@@ -50,6 +53,7 @@ internal sealed class ScriptedServer
     internal ConnectionFailure? NextOutcome()
     {
         Attempts++;
+        DuringAttempt?.Invoke(Attempts);
         // An exhausted script accepts: tests script only the failures they care about.
         return _outcomes.Count > 0 ? _outcomes.Dequeue() : null;
     }

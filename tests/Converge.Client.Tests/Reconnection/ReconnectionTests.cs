@@ -151,6 +151,30 @@ public sealed class ReconnectionTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task The_network_coming_back_while_an_attempt_is_failing__is_not_lost_and_the_next_attempt_follows_at_once()
+    {
+        // The signal lands while attempt 3 is still under way (before its failure is known): the backoff after it is skipped.
+        _server.Fail(new ConnectionFailure(FailureKind.ConnectionLost, "offline"), times: 3);
+        _server.DuringAttempt = attempt =>
+        {
+            if (attempt == 3)
+            {
+                _client.NotifyNetworkAvailable();
+            }
+        };
+        var start = _client.StartAsync();
+        for (var attempt = 1; attempt <= 2; attempt++)
+        {
+            var status = await _statuses.WaitAsync(s => s.State == ConnectionState.Reconnecting && s.Attempt == attempt, $"attempt {attempt}");
+            _time.Advance(status.RetryDelay!.Value);
+        }
+
+        // No fake time passes after attempt 3: without the signal this would wait forever, so bound it in real time.
+        await start.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(4, _server.Attempts);
+    }
+
+    [Fact]
     public async Task A_blackholed_connection__is_detected_by_heartbeats_and_replaced()
     {
         await _client.StartAsync();

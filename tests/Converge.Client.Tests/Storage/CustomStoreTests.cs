@@ -110,6 +110,15 @@ public sealed class CustomStoreTests
             }
         }
 
+        public void ReplaceChange(string documentId, StoredChange change)
+        {
+            lock (_gate)
+            {
+                var outbox = _documents[documentId].Outbox;
+                outbox[outbox.FindIndex(c => c.ClientSeq == change.ClientSeq)] = change;
+            }
+        }
+
         public void RemoveChanges(string documentId, IReadOnlyCollection<long> clientSeqs)
         {
             lock (_gate)

@@ -21,6 +21,80 @@ public sealed class ClientRestartTests
         });
 
     [Fact]
+    public async Task Text_edits_made_offline_and_chained_on_each_other__survive_a_restart_and_merge_with_edits_made_meanwhile()
+    {
+        using var temp = new TempDirectory();
+        await using var server = await TestServer.StartAsync(temp.File("server.db"));
+        var store = temp.File("client.db");
+
+        await using (var first = Client(server.SyncUri, store))
+        {
+            await first.StartAsync();
+            var doc = await first.OpenDocumentAsync("doc");
+            await (await doc.EditTextAsync("ot", 0, 0, "hello world")).Acknowledged;
+            await (await doc.EditCrdtTextAsync("crdt", 0, 0, "hello world")).Acknowledged;
+            await first.PauseAsync();
+            // Offline: chained OT edits (each on top of the previous, unacknowledged one) and CRDT edits.
+            await doc.EditTextAsync("ot", 0, 5, "HELLO");
+            await doc.EditTextAsync("ot", 11, 0, "!");
+            await doc.EditCrdtTextAsync("crdt", 0, 5, "HELLO");
+            await doc.EditCrdtTextAsync("crdt", 11, 0, "!");
+            Assert.Equal("HELLO world!", doc.State.GetText("ot"));
+        }
+
+        // Meanwhile someone else edits the middle of both texts.
+        await using (var bob = TestClients.Create(server.SyncUri))
+        {
+            await bob.StartAsync();
+            var theirs = await bob.OpenDocumentAsync("doc");
+            await (await theirs.EditTextAsync("ot", 5, 1, ", dear ")).Acknowledged;
+            await (await theirs.EditCrdtTextAsync("crdt", 5, 1, ", dear ")).Acknowledged;
+        }
+
+        await using var second = Client(server.SyncUri, store);
+        var restored = await second.OpenDocumentAsync("doc");
+        Assert.Equal(4, restored.PendingCount);
+        await second.StartAsync();
+        await restored.UntilAsync(static d => d.Status == DocumentStatus.Ready && d.PendingCount == 0, "replayed and resynced");
+        Assert.Equal("HELLO, dear world!", restored.State.GetText("ot"));
+        Assert.Equal("HELLO, dear world!", restored.State.GetText("crdt"));
+
+        await using var observer = TestClients.Create(server.SyncUri);
+        await observer.StartAsync();
+        Assert.True((await observer.OpenDocumentAsync("doc")).State.ContentEquals(restored.State));
+        (await ServerLog.ReadAsync(server, "doc")).AssertExactlyOnceInOrder();
+    }
+
+    [Fact]
+    public async Task A_document_opened_after_the_connection_is_up__pushes_its_restored_outbox_without_waiting_for_a_new_edit()
+    {
+        using var temp = new TempDirectory();
+        await using var server = await TestServer.StartAsync(temp.File("server.db"));
+        var store = temp.File("client.db");
+
+        await using (var first = Client(server.SyncUri, store))
+        {
+            await first.StartAsync();
+            var doc = await first.OpenDocumentAsync("doc");
+            await first.PauseAsync();
+            await doc.SetAsync("a", Json(1));
+            await doc.IncrementAsync("n", 2);
+        }
+
+        // Connected first, document opened second: the subscription happens on a live connection, and nothing new is
+        // edited, so only the restored outbox itself can cause the push.
+        await using var second = Client(server.SyncUri, store);
+        await second.StartAsync();
+        var restored = await second.OpenDocumentAsync("doc");
+        await restored.UntilAsync(static d => d.Status == DocumentStatus.Ready && d.PendingCount == 0, "the restored outbox acknowledged");
+
+        var log = await ServerLog.ReadAsync(server, "doc");
+        log.AssertExactlyOnceInOrder();
+        Assert.Equal(2, log.Changes.Count);
+        Assert.Equal(2, restored.State.GetCounter("n"));
+    }
+
+    [Fact]
     public async Task A_restarted_client__shows_the_cached_document_at_once_as_stale_then_resyncs_and_replays_its_outbox()
     {
         using var temp = new TempDirectory();

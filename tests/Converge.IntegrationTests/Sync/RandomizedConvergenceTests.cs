@@ -12,7 +12,8 @@ namespace Converge.IntegrationTests.Sync;
 /// <summary>
 /// Seeded, reproducible chaos: 3–8 clients on random transport preferences make random changes of every operation kind
 /// through the fault proxy while it adds latency, drops connections, loses acks and refuses WebSocket upgrades, and
-/// clients pause and resume. At the end every replica equals the server's state, and that state is exactly the
+/// clients pause and resume, and restart on their local stores (a receipt handed out before a restart must still take
+/// effect exactly once: the new instance replays it from the outbox). At the end every replica equals the server's state, and that state is exactly the
 /// acknowledged changes replayed in sequence order: nothing lost, nothing applied twice, no gap. 50 seeds here;
 /// <c>CONVERGE_SOAK_SEEDS=5000 bash scripts/soak.sh</c> runs thousands.
 /// </summary>
@@ -25,7 +26,11 @@ public sealed class RandomizedConvergenceTests
         return new(Enumerable.Range(first, count));
     }
 
-    private sealed record Sent(string ClientId, IReadOnlyList<DocumentOperation> Operations, Task<long> Acknowledged);
+    // Orphaned: made by a client instance that was then restarted; its sequence is looked up in the server's log.
+    private sealed record Sent(string ClientId, long ClientSeq, IReadOnlyList<DocumentOperation> Operations, Task<long> Acknowledged)
+    {
+        public bool Orphaned { get; set; }
+    }
 
     [Theory]
     [MemberData(nameof(Seeds))]
@@ -45,12 +50,19 @@ public sealed class RandomizedConvergenceTests
         var clients = new List<ConvergeClient>();
         var documents = new List<ConvergeDocument>();
         var sent = new List<Sent>();
+        var rejections = new System.Collections.Concurrent.ConcurrentBag<string>();
         try
         {
             var count = random.Next(3, 9);
+            var orders = Enumerable.Range(0, count).Select(_ => transportOrders[random.Next(transportOrders.Length)]).ToArray();
+            ConvergeClient NewClient(int i) => TestClients.Create(proxy.ToProxyUri(server.SyncUri), o =>
+            {
+                o.ClientId = $"client-{i}";
+                o.LocalStore = new Converge.Client.Storage.LocalStoreOptions { Path = temp.File($"client-{i}.db"), DurableOnPowerLoss = false };
+            }, orders[i]);
             for (var i = 0; i < count; i++)
             {
-                clients.Add(TestClients.Create(proxy.ToProxyUri(server.SyncUri), o => o.ClientId = $"client-{i}", transportOrders[random.Next(transportOrders.Length)]));
+                clients.Add(NewClient(i));
             }
 
             await Task.WhenAll(clients.Select(c => c.StartAsync()));
@@ -67,21 +79,40 @@ public sealed class RandomizedConvergenceTests
                 var who = random.Next(count);
                 if (roll < 70)
                 {
-                    var operations = RandomOperations(random, documents[who].State);
-                    sent.Add(new Sent(clients[who].ClientId, operations, (await documents[who].ApplyAsync(operations)).Acknowledged));
+                    // Made under the document's lock: text positions and observed tags cannot be overtaken by a remote change.
+                    DocumentOperation[] operations = [];
+                    var receipt = await documents[who].ApplyAsync(view => operations = RandomOperations(random, view, clients[who].ClientId));
+                    sent.Add(new Sent(clients[who].ClientId, receipt.ClientSequence, operations, receipt.Acknowledged));
                 }
                 else if (roll < 78)
                 {
                     proxy.SetLatency(TimeSpan.FromMilliseconds(random.Next(0, 25)), TimeSpan.FromMilliseconds(random.Next(0, 5)));
                 }
-                else if (roll < 84)
+                else if (roll < 82)
                 {
                     proxy.DropConnections();
+                }
+                else if (roll < 84)
+                {
+                    // Restart: the process is gone (unsettled receipts with it) and a new one opens the same store.
+                    foreach (var orphan in sent.Where(x => x.ClientId == clients[who].ClientId && !x.Acknowledged.IsCompleted))
+                    {
+                        orphan.Orphaned = true;
+                    }
+
+                    await clients[who].DisposeAsync();
+                    paused.Remove(who);
+                    clients[who] = NewClient(who);
+                    await clients[who].StartAsync();
+                    documents[who] = await clients[who].OpenDocumentAsync("doc");
+                    var restartedId = clients[who].ClientId;
+                    documents[who].Rejected += (_, e) => rejections.Add($"{restartedId}#{e.Exception.ClientSequence}: {e.Exception.ErrorCode} {e.Exception.Message}");
                 }
                 else if (roll < 88)
                 {
                     // The next connection to carry this many bytes back is cut: often right after a commit, before its ack.
-                    proxy.DropAfter(ProxyDirections.ServerToClient, random.Next(0, 400));
+                    var n = random.Next(0, 400);
+                    proxy.DropAfter(ProxyDirections.ServerToClient, n);
                 }
                 else if (roll < 91)
                 {
@@ -121,26 +152,48 @@ public sealed class RandomizedConvergenceTests
                 await clients[index].ResumeAsync();
             }
 
-            var sequences = await Task.WhenAll(sent.Select(s => s.Acknowledged)).WaitAsync(TimeSpan.FromSeconds(60));
+            var acknowledged = await Task.WhenAll(sent.Where(static s => !s.Orphaned).Select(static s => s.Acknowledged)).WaitAsync(TimeSpan.FromSeconds(60));
+            // Orphans go out from the restarted instances' outboxes: wait until every client has nothing pending.
+            foreach (var document in documents)
+            {
+                await document.UntilAsync(static d => d.PendingCount == 0, "outbox replayed");
+            }
+
+            var log = await ServerLog.ReadAsync(server, "doc");
+            Assert.Equal(log.Changes.Count, log.Changes.Select(static c => (c.ClientId, c.ClientSeq)).Distinct().Count());
+            Assert.All(log.Changes.GroupBy(static c => c.ClientId), g => Assert.Equal(g.Select(static c => c.ClientSeq).Order(), g.Select(static c => c.ClientSeq)));
+            var logged = log.Changes.ToDictionary(static c => (c.ClientId, c.ClientSeq), static c => c.Sequence);
+            var sequences = sent.Select(s => s.Orphaned
+                ? logged.TryGetValue((s.ClientId, s.ClientSeq), out var sequence) ? sequence : throw new Xunit.Sdk.XunitException($"seed {seed}: receipted change {s.ClientId}#{s.ClientSeq} is not in the log; rejections seen by restarted instances: {string.Join(" | ", rejections)}")
+                : s.Acknowledged.Result).ToArray();
             var head = sequences.Length == 0 ? 0 : sequences.Max();
             Assert.Equal(Enumerable.Range(1, (int)head).Select(i => (long)i), sequences.Order());
+            Assert.Equal(head, log.Changes.Count);
+            Assert.Equal(acknowledged.Length + sent.Count(static s => s.Orphaned), sequences.Length);
             foreach (var document in documents)
             {
                 await document.UntilSequenceAsync(head);
             }
 
-            var expected = JsonMap.Empty.Apply(sent.Zip(sequences).OrderBy(p => p.Second).SelectMany(p => p.First.Operations));
+            // Text edits are rewritten by the server (OT), so they are checked by count: every acknowledged edit is one
+            // revision. Everything else must be exactly the acknowledged operations replayed in sequence order.
+            var ordered = sent.Zip(sequences).OrderBy(p => p.Second).SelectMany(p => p.First.Operations).ToArray();
+            var expected = JsonMap.Empty.Apply(ordered.Where(static o => o is not EditText));
+            var edits = ordered.OfType<EditText>().GroupBy(static e => e.Key).ToDictionary(static g => g.Key, static g => (long)g.Count());
+            JsonMap WithoutTexts(JsonMap state) => JsonMap.Empty.Apply(state.Where(e => !edits.ContainsKey(e.Key)).Select(e => (DocumentOperation)new SetValue(e.Key, e.Value)));
             foreach (var document in documents)
             {
                 Assert.Equal(head, document.Sequence);
-                Assert.True(document.State.ContentEquals(expected), $"seed {seed}: {document.Id} on a client differs from the acknowledged changes replayed");
+                Assert.True(WithoutTexts(document.State).ContentEquals(expected), $"seed {seed}: {document.Id} on a client differs from the acknowledged changes replayed");
+                Assert.True(document.State.ContentEquals(documents[0].State), $"seed {seed}: two clients differ");
+                Assert.All(edits, e => Assert.Equal(e.Value, document.State.GetTextRevision(e.Key)));
             }
 
             await using var observer = TestClients.Create(server.SyncUri);
             await observer.StartAsync();
             var fresh = await observer.OpenDocumentAsync("doc");
             Assert.Equal(head, fresh.Sequence);
-            Assert.True(fresh.State.ContentEquals(expected), $"seed {seed}: the server's snapshot differs from the acknowledged changes replayed");
+            Assert.True(fresh.State.ContentEquals(documents[0].State), $"seed {seed}: the server's snapshot differs from the clients'");
         }
         finally
         {
@@ -151,7 +204,7 @@ public sealed class RandomizedConvergenceTests
         }
     }
 
-    private static DocumentOperation[] RandomOperations(Random random, JsonMap view)
+    private static DocumentOperation[] RandomOperations(Random random, JsonMap view, string clientId)
     {
         var operations = new DocumentOperation[random.Next(1, 4)];
         for (var i = 0; i < operations.Length; i++)
@@ -159,17 +212,36 @@ public sealed class RandomizedConvergenceTests
             var element = "e" + random.Next(5);
             var set = "tags" + random.Next(2);
             var observed = view.GetSetTags(set, element);
-            operations[i] = random.Next(6) switch
+            var text = view.GetText("text0").EnumerateRunes().Count();
+            var at = random.Next(text + 1);
+            operations[i] = random.Next(9) switch
             {
+                8 when !operations.Any(o => o is EditCrdtText) => CrdtEdit(random, view, clientId),
+                6 or 7 when !operations.Any(o => o is EditText) => new EditText("text0", Converge.Model.Ot.TextDelta.ForEdit(text, at, random.Next(Math.Min(2, text - at) + 1), random.Next(3) == 0 ? "🙂" : "ab"[random.Next(2)].ToString()),
+                    view.GetTextRevision("text0")),
                 0 or 1 => new SetValue("k" + random.Next(6), JsonSerializer.SerializeToElement(new { v = random.Next(1000) })),
                 2 => new RemoveValue("k" + random.Next(6)),
                 3 => new IncrementValue("n" + random.Next(3), random.Next(-3, 4)),
                 4 => new AddToSet(set, element, SetTags.NewTag()),
-                _ when observed.Count > 0 => new RemoveFromSet(set, element, observed),
+                5 when observed.Count > 0 => new RemoveFromSet(set, element, observed),
                 _ => new AddToSet(set, element, SetTags.NewTag()),
             };
         }
 
         return operations;
+    }
+
+    private static EditCrdtText CrdtEdit(Random random, JsonMap view, string clientId)
+    {
+        var text = view.GetCrdtText("notes", clientId);
+        var at = random.Next(text.Length + 1);
+        var edits = new List<Converge.Model.Text.TextOperation>();
+        if (random.Next(3) == 0 && Math.Min(2, text.Length - at) is > 0 and var count && text.Delete(at, count) is { } deletion)
+        {
+            edits.Add(deletion);
+        }
+
+        edits.Add(text.Insert(at, random.Next(3) == 0 ? "🙂" : "xy"[random.Next(2)].ToString())!);
+        return new EditCrdtText("notes", Converge.Model.Text.TextOperationCodec.Encode(edits));
     }
 }

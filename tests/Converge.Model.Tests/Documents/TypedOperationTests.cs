@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Converge.Model.Documents;
+using Converge.Model.Text;
 using CsCheck;
 
 namespace Converge.Model.Tests.Documents;
@@ -18,6 +19,65 @@ public sealed class TypedOperationTests
             Assert.Equal(amounts.Sum(), JsonMap.Empty.Apply(operations).GetCounter("n"));
             Assert.Equal(amounts.Sum(), JsonMap.Empty.Apply(shuffled).GetCounter("n"));
         }, iter: 1000);
+    }
+
+    [Fact]
+    public void Crdt_text_edits_of_three_replicas__applied_in_any_order_and_repeated__give_the_same_text()
+    {
+        Gen.Select(Gen.Int[0, 2].Select(Gen.Int[0, 20], Gen.Int[0, 3], Gen.String[Gen.Char['a', 'e'], 0, 3]).Array[1, 25], Gen.Int).Sample((steps, seed) =>
+        {
+            // Each replica edits its own view, seeing only its own edits and those that "arrived" (every third step).
+            var views = new[] { JsonMap.Empty, JsonMap.Empty, JsonMap.Empty };
+            var edits = new List<DocumentOperation>();
+            foreach (var ((who, at, deleted, inserted), i) in steps.Select((s, i) => (s, i)))
+            {
+                var text = views[who].GetCrdtText("t", "r" + who);
+                var operations = new List<Converge.Model.Text.TextOperation>();
+                var position = Math.Min(at, text.Length);
+                if (Math.Min(deleted, text.Length - position) is > 0 and var count && text.Delete(position, count) is { } deletion)
+                {
+                    operations.Add(deletion);
+                }
+
+                if (text.Insert(position, inserted) is { } insertion)
+                {
+                    operations.Add(insertion);
+                }
+
+                if (operations.Count == 0)
+                {
+                    continue;
+                }
+
+                var edit = new EditCrdtText("t", Converge.Model.Text.TextOperationCodec.Encode(operations));
+                edits.Add(edit);
+                views[who] = views[who].Apply([edit]);
+                if (i % 3 == 0)
+                {
+                    views = [.. views.Select(_ => JsonMap.Empty.Apply(edits))];
+                }
+            }
+
+            var inOrder = JsonMap.Empty.Apply(edits);
+            var shuffled = edits.ToArray();
+            new Random(seed).Shuffle(shuffled);
+            var repeated = JsonMap.Empty.Apply(shuffled).Apply(edits);
+            Assert.Equal(inOrder.GetText("t"), JsonMap.Empty.Apply(shuffled).GetText("t"));
+            Assert.Equal(inOrder.GetText("t"), repeated.GetText("t"));
+        }, iter: 1000);
+    }
+
+    [Fact]
+    public void A_text_field_is_one_kind__an_edit_of_the_other_kind_is_skipped_alike_everywhere()
+    {
+        var ot = JsonMap.Empty.Apply([new EditText("t", Converge.Model.Ot.TextDelta.ForEdit(0, 0, 0, "ot"), 0)]);
+        var crdt = new CrdtText("r").Insert(0, "crdt")!;
+        var update = new EditCrdtText("t", Converge.Model.Text.TextOperationCodec.Encode([crdt]));
+        Assert.Equal("ot", ot.Apply([update]).GetText("t"));
+        var crdtMap = JsonMap.Empty.Apply([update]);
+        Assert.Equal("crdt", crdtMap.GetText("t"));
+        Assert.Equal("crdt", crdtMap.Apply([new EditText("t", Converge.Model.Ot.TextDelta.ForEdit(4, 0, 0, "x"), 0)]).GetText("t"));
+        Assert.NotNull(new EditCrdtText("t", [1, 2, 3]).Validate());
     }
 
     [Fact]
@@ -95,5 +155,34 @@ public sealed class TypedOperationTests
         Assert.NotNull(new RemoveFromSet("s", "e", []).Validate());
         Assert.Null(new AddToSet("s", "e", SetTags.NewTag()).Validate());
         Assert.NotEqual(SetTags.NewTag(), SetTags.NewTag());
+    }
+}
+
+/// <summary>Collaborative text values inside a <see cref="JsonMap"/>.</summary>
+public sealed class TextValueTests
+{
+    [Fact]
+    public void An_edit_at_the_current_revision__applies_and_counts_a_revision()
+    {
+        var map = JsonMap.Empty.Apply([new EditText("t", Converge.Model.Ot.TextDelta.ForEdit(0, 0, 0, "héllo 🙂"), 0)]);
+        map = map.Apply([new EditText("t", Converge.Model.Ot.TextDelta.ForEdit(7, 6, 1, "world"), 1)]);
+
+        Assert.Equal("héllo world", map.GetText("t"));
+        Assert.Equal(2, map.GetTextRevision("t"));
+        Assert.Equal(JsonValueKind.Object, map["t"].ValueKind);
+    }
+
+    [Fact]
+    public void An_edit_that_does_not_fit__is_skipped_alike_everywhere()
+    {
+        var map = JsonMap.Empty.Apply([new EditText("t", Converge.Model.Ot.TextDelta.ForEdit(0, 0, 0, "abc"), 0)]);
+
+        var wrongRevision = map.Apply([new EditText("t", Converge.Model.Ot.TextDelta.ForEdit(3, 0, 0, "x"), 0)]);
+        var wrongLength = map.Apply([new EditText("t", Converge.Model.Ot.TextDelta.ForEdit(2, 0, 0, "x"), 1)]);
+
+        Assert.Equal("abc", wrongRevision.GetText("t"));
+        Assert.Equal("abc", wrongLength.GetText("t"));
+        Assert.Equal(1, wrongLength.GetTextRevision("t"));
+        Assert.NotNull(new EditText("t", Converge.Model.Ot.TextDelta.Identity(0), -1).Validate());
     }
 }

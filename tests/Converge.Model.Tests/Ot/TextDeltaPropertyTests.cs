@@ -19,6 +19,17 @@ public sealed class TextDeltaPropertyTests
     }
 
     [Fact]
+    public void Between_two_texts__is_a_delta_from_the_first_to_the_second_touching_only_what_differs()
+    {
+        Gen.Select(DeltaGen.Text, DeltaGen.Text).Sample((from, to) =>
+        {
+            var delta = TextDelta.Between(from, to);
+            Assert.Equal(to, delta.Apply(from));
+            Assert.Equal(string.Equals(from, to, StringComparison.Ordinal), delta.IsIdentity);
+        }, iter: Iterations);
+    }
+
+    [Fact]
     public void Transform_against_the_identity__changes_nothing()
     {
         DeltaGen.TextAndDelta.Sample(c =>

@@ -23,8 +23,15 @@ public sealed class JsonFrameCodecTests
         new SubscribedFrame("doc", 9),
         new SnapshotFrame("doc", 9, [new SetValue("a", Value)]),
         new SnapshotFrame("doc", 9, [new SetValue("a", Value)], 2, 3),
+        new SnapshotFrame("doc", 9, [new SetValue("a", Value)], ClientSeq: 4),
+        new SnapshotFrame("doc", 9, [new SetValue("a", Value)], 2, 3, 4),
+        new PushFrame("doc", [new ClientChange("c", 4, [new EditText("desc", Converge.Model.Ot.TextDelta.ForEdit(3, 1, 1, "z"), 7, After: 3)])]),
+        new ChangesFrame("doc", [new ServerChange(12, "c", 4, [new EditText("desc", Converge.Model.Ot.TextDelta.ForEdit(3, 1, 1, "z"), 9,
+            Bridge: [new TextBridgeStep(7, Converge.Model.Ot.TextDelta.ForEdit(3, 0, 0, "q")), new TextBridgeStep(8, Converge.Model.Ot.TextDelta.ForEdit(4, 4, 0, "r"))])])]),
         new PushFrame("doc", [new ClientChange("c", 1, [new SetValue("a", Value), new RemoveValue("b")])]),
         new PushFrame("doc", [new ClientChange("c", 2, [new IncrementValue("votes", -3), new AddToSet("tags", "bug", "t1"), new RemoveFromSet("tags", "ui", ["t0", "t2"])])]),
+        new PushFrame("doc", [new ClientChange("c", 3, [new EditText("desc", new Converge.Model.Ot.TextDeltaBuilder().Retain(2).Insert("🙂x").Delete(3).Retain(1).Build(), 7)])]),
+        new PushFrame("doc", [new ClientChange("c", 5, [new EditCrdtText("notes", Converge.Model.Text.TextOperationCodec.Encode([new Converge.Model.Text.CrdtText("c").Insert(0, "hi🙂")!]))])]),
         new AckFrame("doc", 1, 10),
         new RejectFrame("doc", 2, ErrorCodes.InvalidChange, "no"),
         new ChangesFrame("doc", [new ServerChange(11, "c", 3, [new RemoveValue("a")])]),
@@ -117,6 +124,11 @@ public sealed class StrictDecodingTests
     [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"set","key":"k","value":{"\udc00x":1}}]}]}""")]
     [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"set","key":"\ud800","value":1}]}]}""")]
     [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"addToSet","key":"k","element":"a\udfff","tag":"t"}]}]}""")]
+    [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"editText","key":"k","rev":0,"delta":[0]}]}]}""")]
+    [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"editText","key":"k","rev":0,"delta":[1,2]}]}]}""")]
+    [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"editText","key":"k","rev":-1,"delta":["a"]}]}]}""")]
+    [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"editText","key":"k","delta":["a"]}]}]}""")]
+    [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"editText","key":"k","rev":0,"delta":[true]}]}]}""")]
     public void Ambiguous_or_contradictory_frames__are_malformed(string json) =>
         Assert.Equal(ErrorCodes.MalformedFrame, Assert.Throws<ProtocolException>(() => JsonFrameCodec.Instance.Decode(Encoding.UTF8.GetBytes(json))).ErrorCode);
 

@@ -51,13 +51,21 @@ public sealed class MessagePackFrameCodecTests
         Id.Select(k => (DocumentOperation)new RemoveValue(k)),
         Gen.Select(Id, Gen.Long[-IncrementValue.MaxMagnitude, IncrementValue.MaxMagnitude]).Select(t => (DocumentOperation)new IncrementValue(t.Item1, t.Item2)),
         Gen.Select(Id, Id, Id).Select(t => (DocumentOperation)new AddToSet(t.Item1, t.Item2, t.Item3)),
-        Gen.Select(Id, Id, Id.Array[1, 4]).Select(t => (DocumentOperation)new RemoveFromSet(t.Item1, t.Item2, t.Item3)));
+        Gen.Select(Id, Id, Id.Array[1, 4]).Select(t => (DocumentOperation)new RemoveFromSet(t.Item1, t.Item2, t.Item3)),
+        Gen.Select(Id, Gen.Int[0, 5], Id, Gen.Int[0, 5], Gen.Long[0, 1000]).Select(t =>
+            (DocumentOperation)new EditText(t.Item1, new Converge.Model.Ot.TextDeltaBuilder().Retain(t.Item2).Insert(t.Item3).Delete(t.Item4).Build(), t.Item5)),
+        Gen.Select(Id, Id).Select(t => (DocumentOperation)new EditCrdtText(t.Item1, Converge.Model.Text.TextOperationCodec.Encode([new Converge.Model.Text.CrdtText("r").Insert(0, t.Item2)!]))),
+        Gen.Select(Id, Gen.Int[0, 5], Id, Gen.Long[1, 1000].Nullable(), Gen.Select(Gen.Long[0, 1000], Gen.Int[0, 5], Id).Array[0, 3]).Select(t =>
+            (DocumentOperation)new EditText(t.Item1, Converge.Model.Ot.TextDelta.ForEdit(t.Item2, 0, 0, t.Item3), 3, t.Item4,
+                t.Item5.Length == 0 ? null : [.. t.Item5.Select(s => new TextBridgeStep(s.Item1, Converge.Model.Ot.TextDelta.ForEdit(s.Item2, s.Item2, 0, s.Item3)))])));
 
     private static readonly Gen<Frame> AnyFrame = Gen.OneOf(
         Gen.Select(Id, Id.Null(), Gen.Select(Id, Gen.Long[0, long.MaxValue]).Select(t => new Subscription(t.Item1, t.Item2)).Array[0, 3])
             .Select(t => (Frame)new HelloFrame(1, t.Item1, t.Item2, t.Item3.Length == 0 ? null : t.Item3)),
         Gen.Select(Id, Gen.Long[0, long.MaxValue], Operation.Array[0, 4]).Select(t => (Frame)new SnapshotFrame(t.Item1, t.Item2, t.Item3)),
         Gen.Select(Id, Gen.Long[0, long.MaxValue], Operation.Array[0, 4], Gen.Long[0, 1000]).Select(t => (Frame)new SnapshotFrame(t.Item1, t.Item2, t.Item3, t.Item4, t.Item4 + t.Item3.Length + 5)),
+        Gen.Select(Id, Gen.Long[0, long.MaxValue], Operation.Array[0, 4], Gen.Long[0, 1000].Nullable(), Gen.Long[1, 1000]).Select(t =>
+            (Frame)new SnapshotFrame(t.Item1, t.Item2, t.Item3, t.Item4, t.Item4 is { } offset ? offset + t.Item3.Length + 5 : null, t.Item5)),
         Gen.Select(Id, Gen.Select(Id, Gen.Long[1, long.MaxValue], Operation.Array[1, 4]).Select(t => new ClientChange(t.Item1, t.Item2, t.Item3)).Array[1, 3])
             .Select(t => (Frame)new PushFrame(t.Item1, t.Item2)),
         Gen.Select(Id, Gen.Select(Gen.Long[1, long.MaxValue], Id, Gen.Long[1, 1000], Operation.Array[1, 3]).Select(t => new ServerChange(t.Item1, t.Item2, t.Item3, t.Item4)).Array[1, 3])
