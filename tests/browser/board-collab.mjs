@@ -5,6 +5,8 @@
 //   offline   offline toggle queues edits (pending > 0) while the other edits too; back online both converge
 //   rejected  a change the server refuses is shown, then rolled back with the reason
 //   reload    a reload while offline keeps the pending edits (browser local store); back online they are sent
+//   typing    two contexts type into one description at once, at different places, live and then one offline: every
+//             keystroke of both survives (OT text), and the typing context's caret stays where it types
 // Prints one JSON line with what it measured; throws (non-zero exit) when a wait times out.
 import { launch } from './chromium.mjs';
 import { openBoard, addCard, card, waitCard, waitCardWithTitle, waitPending, waitState, pending, snapshot } from './board-page.mjs';
@@ -164,6 +166,54 @@ const scenarios = {
     await waitCard(b, id, (c) => c.querySelector('.card-title').value === 'Edited offline' && c.querySelector('.votes').dataset.votes === '1');
     await shoot(b, 'b');
     return { afterReload, same: JSON.stringify(await snapshot(a)) === JSON.stringify(await snapshot(b)) };
+  },
+
+  async typing() {
+    const [a, b] = [await openBoard(browser, url), await openBoard(browser, url)];
+    const id = await addCard(a, 'Shared notes');
+    const area = `${card(id)} .card-description`;
+    const text = (page) => page.$eval(area, (e) => e.value);
+    const caret = (page, at) => page.$eval(area, (e, at) => { e.focus(); e.setSelectionRange(at, at); }, at);
+    await waitCardWithTitle(b, 'Shared notes');
+    await a.fill(area, 'The fox jumps');
+    await waitCard(b, id, (c) => c.querySelector('.card-description').value === 'The fox jumps');
+    await waitPending(a, (n) => n === 0);
+
+    // Live: A types in the middle while B types at the start, before A's caret; every keystroke is its own edit, and
+    // each context receives the other's while still typing. A samples its textarea meanwhile, to show that it did.
+    await a.evaluate((sel) => {
+      window.samples = [];
+      window.sampler = setInterval(() => window.samples.push(document.querySelector(sel).value), 10);
+    }, area);
+    await caret(a, 4);
+    await caret(b, 0);
+    await Promise.all([a.keyboard.type('quick brown ', { delay: 60 }), b.keyboard.type('Note: ', { delay: 100 })]);
+    const samples = await a.evaluate(() => { clearInterval(window.sampler); return window.samples; });
+    // A showed some of B's keystrokes before it had typed all of its own: the edits crossed.
+    const crossed = samples.some((v) => v.startsWith('N') && !v.includes('quick brown '));
+    await waitCard(a, id, (c) => c.querySelector('.card-description').value === 'Note: The quick brown fox jumps');
+    await waitCard(b, id, (c) => c.querySelector('.card-description').value === 'Note: The quick brown fox jumps');
+    const live = { a: await text(a), b: await text(b), caretA: await a.$eval(area, (e) => e.selectionStart), crossed };
+    await shoot(a, 'live');
+
+    // Offline: A's keystrokes queue as chained edits while B deletes the prefix; back online, both edits hold.
+    await a.click('#offline');
+    await waitState(a, 'Disconnected');
+    const length = (await text(a)).length;
+    await caret(a, length);
+    await a.keyboard.type(' high', { delay: 20 });
+    const pendingWhileOffline = await pending(a);
+    await b.$eval(area, (e) => { e.focus(); e.setSelectionRange(0, 'Note: '.length); });
+    await b.keyboard.press('Backspace');
+    await waitPending(b, (n) => n === 0);
+    await a.click('#offline');
+    await waitState(a, 'Connected');
+    await waitPending(a, (n) => n === 0);
+    await waitCard(a, id, (c) => c.querySelector('.card-description').value === 'The quick brown fox jumps high');
+    await waitCard(b, id, (c) => c.querySelector('.card-description').value === 'The quick brown fox jumps high');
+    await shoot(a, 'a');
+    await shoot(b, 'b');
+    return { live, pendingWhileOffline, offline: { a: await text(a), b: await text(b) } };
   },
 };
 

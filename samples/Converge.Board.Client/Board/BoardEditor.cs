@@ -1,6 +1,8 @@
 using System.Text.Json;
+using Converge.Client;
 using Converge.Client.Documents;
 using Converge.Model.Documents;
+using Converge.Model.Ot;
 using Converge.Model.Ordering;
 
 namespace Converge.Board.Client.Board;
@@ -41,20 +43,61 @@ public sealed class BoardEditor(ConvergeDocument document)
     public async Task RemoveTagAsync(string id, string tag) => await document.RemoveFromSetAsync(CardKeys.Tags(id), tag);
 
     /// <summary>
-    /// Applies a textarea's change to the description as one (position, delete, insert) edit in code points, from the
-    /// value the textarea showed before to the one it shows now.
+    /// Applies a textarea's change to the description as collaborative text (OT): the one edit between what the
+    /// textarea showed (<paramref name="shown"/>) and what it holds now (<paramref name="typed"/>), so concurrent typing
+    /// elsewhere in the same description merges instead of being overwritten.
     /// </summary>
-    public async Task EditDescriptionAsync(string id, string before, string after)
+    public async Task EditDescriptionAsync(string id, string shown, string typed)
     {
-        if (TextEdit.Diff(before, after) is not { } edit)
+        if (TextEdit.Diff(shown, typed) is not { } edit)
         {
             return;
         }
 
         var key = CardKeys.Description(id);
-        // TODO(OT text): the one line to switch when ConvergeDocument.EditTextAsync is on main (then read with State.GetText(key)):
-        // await document.EditTextAsync(key, edit.Position, edit.DeleteCount, edit.Insert, CancellationToken.None);
-        await document.SetAsync(key, JsonSerializer.SerializeToElement(edit.ApplyTo(BoardView.From(document.State).Find(id)?.Description ?? string.Empty)));
+        var nothingLeft = false;
+        try
+        {
+            // Built under the document's lock: the text the edit lands on cannot change between reading and applying it.
+            await document.ApplyAsync(state =>
+            {
+                var operations = DescriptionEdit(state, key, shown, edit);
+                nothingLeft = operations.Count == 0;
+                return operations;
+            });
+        }
+        catch (ChangeRejectedException) when (nothingLeft)
+        {
+            // The edit only deleted text that a remote edit had deleted already: nothing to do.
+        }
+    }
+
+    /// <summary>
+    /// The operations for <paramref name="edit"/>, made on the text <paramref name="shown"/>, on the description at
+    /// <paramref name="key"/> as it is in <paramref name="state"/>: remote edits that arrived after the textarea was last
+    /// shown are in the state but not in the textarea, so the edit is moved over them first (they keep their place).
+    /// </summary>
+    internal static IReadOnlyList<DocumentOperation> DescriptionEdit(JsonMap state, string key, string shown, TextEdit edit)
+    {
+        if (state.TryGetValue(key, out var value) && value.ValueKind == JsonValueKind.String)
+        {
+            // Written before descriptions were collaborative text (a JSON string, last writer wins): the first edit
+            // turns it into text holding the edited string.
+            var text = edit.ApplyTo(value.GetString()!);
+            return text.Length == 0 ? [new RemoveValue(key)] : [new EditText(key, TextDelta.ForEdit(0, 0, 0, text), 0)];
+        }
+
+        var delta = TextDelta.ForEdit(shown.EnumerateRunes().Count(), edit.Position, edit.DeleteCount, edit.Insert);
+        var current = state.GetText(key);
+        if (!string.Equals(shown, current, StringComparison.Ordinal))
+        {
+            // A diff is one path from what was shown to the current text, not necessarily the remote edits' own, but it
+            // places the edit where the user meant it relative to the text around it.
+            (delta, _) = TextDelta.Transform(delta, TextDelta.Between(shown, current), TieBreak.RightFirst);
+        }
+
+        // Revision 0 is a placeholder: the document gives the edit its revision when it applies it (as EditTextAsync does).
+        return delta.IsIdentity ? [] : [new EditText(key, delta, 0)];
     }
 
     /// <summary>

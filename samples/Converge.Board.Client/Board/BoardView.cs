@@ -31,7 +31,7 @@ public sealed class BoardView
             cards.Add(new Card(
                 id,
                 Text(state, CardKeys.Title(id)),
-                Text(state, CardKeys.Description(id)),
+                Description(state, CardKeys.Description(id)),
                 state.GetCounter(CardKeys.Votes(id)),
                 state.GetSet(CardKeys.Tags(id)).Order(StringComparer.Ordinal).ToArray(),
                 CardKeys.Columns.Contains(columnName) ? columnName : CardKeys.Columns[0],
@@ -47,6 +47,10 @@ public sealed class BoardView
 
     /// <summary>The card with this id, or <see langword="null"/>.</summary>
     public Card? Find(string id) => _columns.Values.SelectMany(static c => c).FirstOrDefault(c => c.Id == id);
+
+    /// <summary>A card's description: collaborative text, or the JSON string a board written before that holds.</summary>
+    internal static string Description(JsonMap state, string key) =>
+        state.TryGetValue(key, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : state.GetText(key);
 
     private static string Text(JsonMap state, string key) =>
         state.TryGetValue(key, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : string.Empty;

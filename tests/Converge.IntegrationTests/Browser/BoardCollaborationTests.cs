@@ -89,6 +89,26 @@ public sealed class BoardCollaborationTests(BoardHostFixture fixture) : IClassFi
         Assert.True(result.GetProperty("same").GetBoolean());
     }
 
+    [Fact]
+    public async Task Two_contexts_typing_into_one_description_at_once__keep_every_keystroke_of_both_live_and_offline()
+    {
+        var result = await RunAsync("typing");
+
+        var live = result.GetProperty("live");
+        // B typed at the start while A typed in the middle, and each saw the other's keystrokes while typing.
+        Assert.True(live.GetProperty("crossed").GetBoolean());
+        Assert.Equal("Note: The quick brown fox jumps", live.GetProperty("a").GetString());
+        Assert.Equal("Note: The quick brown fox jumps", live.GetProperty("b").GetString());
+        // A's caret moved right with B's insertions before it, so A's keystrokes stayed together where A typed them.
+        Assert.Equal("Note: The quick brown ".Length, live.GetProperty("caretA").GetInt32());
+
+        // Offline, each keystroke is a pending edit chained on the previous one; B's concurrent delete merges with them.
+        Assert.Equal(" high".Length, result.GetProperty("pendingWhileOffline").GetInt32());
+        var offline = result.GetProperty("offline");
+        Assert.Equal("The quick brown fox jumps high", offline.GetProperty("a").GetString());
+        Assert.Equal("The quick brown fox jumps high", offline.GetProperty("b").GetString());
+    }
+
     private async Task<JsonElement> RunAsync(string scenario)
     {
         await using var browser = BrowserProcess.Start("board-collab.mjs", scenario, fixture.Host.Address.ToString().TrimEnd('/'), BrowserProcess.ArtifactPath($"board-{scenario}"));
