@@ -4,7 +4,8 @@
 //   cursors   the other context's cursor appears and follows the mouse; both avatars show
 //   offline   offline toggle queues edits (pending > 0) while the other edits too; back online both converge
 //   rejected  a change the server refuses is shown, then rolled back with the reason
-//   reload    a reload while offline keeps the pending edits (browser local store); back online they are sent
+//   reload    a reload while offline keeps the pending edits, a text edit among them (browser local store); back online
+//             they are sent
 //   typing    two contexts type into one description at once, at different places, live and then one offline: every
 //             keystroke of both survives (OT text), and the typing context's caret stays where it types
 // Prints one JSON line with what it measured; throws (non-zero exit) when a wait times out.
@@ -148,10 +149,12 @@ const scenarios = {
     await a.fill(`${card(id)} .card-title`, 'Edited offline');
     await a.press(`${card(id)} .card-title`, 'Enter');
     await a.click(`${card(id)} .vote-up`);
-    await waitPending(a, (n) => n === 2);
+    await a.fill(`${card(id)} .card-description`, 'Typed offline');
+    await waitPending(a, (n) => n === 3);
     await a.reload();
     await a.waitForSelector('#board', { timeout: 90000 });
-    await waitCard(a, id, (c) => c.querySelector('.card-title').value === 'Edited offline' && c.querySelector('.votes').dataset.votes === '1');
+    await waitCard(a, id, (c) => c.querySelector('.card-title').value === 'Edited offline' && c.querySelector('.votes').dataset.votes === '1'
+      && c.querySelector('.card-description').value === 'Typed offline');
     const afterReload = {
       pending: await pending(a),
       offlineChecked: await a.isChecked('#offline'),
@@ -163,7 +166,8 @@ const scenarios = {
     await a.click('#offline');
     await waitState(a, 'Connected');
     await waitPending(a, (n) => n === 0);
-    await waitCard(b, id, (c) => c.querySelector('.card-title').value === 'Edited offline' && c.querySelector('.votes').dataset.votes === '1');
+    await waitCard(b, id, (c) => c.querySelector('.card-title').value === 'Edited offline' && c.querySelector('.votes').dataset.votes === '1'
+      && c.querySelector('.card-description').value === 'Typed offline');
     await shoot(b, 'b');
     return { afterReload, same: JSON.stringify(await snapshot(a)) === JSON.stringify(await snapshot(b)) };
   },

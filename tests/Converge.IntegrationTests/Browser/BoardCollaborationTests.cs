@@ -80,7 +80,8 @@ public sealed class BoardCollaborationTests(BoardHostFixture fixture) : IClassFi
         var result = await RunAsync("reload");
 
         var afterReload = result.GetProperty("afterReload");
-        Assert.Equal(2, afterReload.GetProperty("pending").GetInt32());
+        // A title, a vote and a description (OT text) edit.
+        Assert.Equal(3, afterReload.GetProperty("pending").GetInt32());
         Assert.True(afterReload.GetProperty("offlineChecked").GetBoolean());
         Assert.Equal("Disconnected", afterReload.GetProperty("state").GetString());
         // Shown from the local store before any server contact.
