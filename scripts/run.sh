@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job: the Converge server (and later the board demo) on http://127.0.0.1:5000,
+# The main job: the Converge server and the board demo (docs/board.md) on http://127.0.0.1:5000,
 # with its SQLite change log under ./data. Ctrl+C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -15,7 +15,9 @@ public sealed class BoardWebAssemblyTests
         await using var host = await BoardHost.StartAsync(temp.File("board.db"));
         await using var browser = BrowserProcess.Start("board-sync.mjs", host.Address.ToString().TrimEnd('/'), BrowserProcess.ArtifactPath("board-websocket"));
 
-        using var result = JsonDocument.Parse(await browser.ReadLineAsync(TimeSpan.FromSeconds(150)));
+        var line = await browser.ReadLineAsync(TimeSpan.FromSeconds(150));
+        Console.WriteLine($"board sync: {line}");
+        using var result = JsonDocument.Parse(line);
         var root = result.RootElement;
         Assert.Equal("websocket", root.GetProperty("transportA").GetString());
         Assert.Equal("websocket", root.GetProperty("transportB").GetString());
@@ -31,7 +33,9 @@ public sealed class BoardWebAssemblyTests
         proxy.BlockWebSocketUpgrades(403);
         await using var browser = BrowserProcess.Start("board-sync.mjs", $"http://127.0.0.1:{proxy.Port}", BrowserProcess.ArtifactPath("board-sse"));
 
-        using var result = JsonDocument.Parse(await browser.ReadLineAsync(TimeSpan.FromSeconds(150)));
+        var line = await browser.ReadLineAsync(TimeSpan.FromSeconds(150));
+        Console.WriteLine($"board sync: {line}");
+        using var result = JsonDocument.Parse(line);
         var root = result.RootElement;
         Assert.Equal("sse", root.GetProperty("transportA").GetString());
         Assert.Equal("sse", root.GetProperty("transportB").GetString());
