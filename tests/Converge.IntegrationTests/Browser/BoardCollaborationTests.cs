@@ -7,6 +7,7 @@ namespace Converge.IntegrationTests.Browser;
 /// scenario, driven by tests/browser/board-collab.mjs through the board's stable ids and data attributes. Screenshots
 /// go to artifacts/screenshots/board-*.png.
 /// </summary>
+[Collection(BrowserLatencyCollection.Name)]
 public sealed class BoardCollaborationTests(BoardHostFixture fixture) : IClassFixture<BoardHostFixture>
 {
     private static readonly TimeSpan ScenarioTimeout = TimeSpan.FromSeconds(180);

@@ -6,6 +6,7 @@ using Converge.Testing.Faults;
 namespace Converge.IntegrationTests.Browser;
 
 /// <summary>Converge.Client inside Blazor WebAssembly, in Chromium: ClientWebSocket in the browser, and SSE when WebSocket is blocked.</summary>
+[Collection(BrowserLatencyCollection.Name)]
 public sealed class BoardWebAssemblyTests
 {
     [Fact]
