@@ -20,6 +20,10 @@ internal interface IChangeStore : IAsyncDisposable
     /// key (document, client id, client seq) already in the log is refused whole.</summary>
     ValueTask AppendAsync(string documentId, IReadOnlyList<ServerChange> changes, CancellationToken cancellationToken);
 
+    /// <summary>Appends several documents' batches in ONE durable transaction (one fsync): all of them or none. When
+    /// any batch would be refused, the whole transaction is; <see cref="GroupCommitter"/> then retries each alone.</summary>
+    ValueTask AppendManyAsync(IReadOnlyList<DocumentBatch> batches, CancellationToken cancellationToken);
+
     /// <summary>The sequence a change was given, by its idempotency key; <see langword="null"/> when it was never accepted
     /// or has been truncated from the log.</summary>
     ValueTask<long?> FindSequenceAsync(string documentId, string clientId, long clientSeq, CancellationToken cancellationToken);
