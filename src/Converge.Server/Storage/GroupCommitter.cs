@@ -15,8 +15,10 @@ namespace Converge.Server.Storage;
 /// changes are durable, so the authority's "durable before acknowledged" holds unchanged.
 /// </summary>
 /// <remarks>
-/// When a combined transaction fails (one batch repeats a sequence because of a bug or a second server on the same
-/// store), each of its batches is retried in a transaction of its own, so that only the offending one fails.
+/// At most <see cref="IChangeStore.ConcurrentTransactions"/> transactions are in flight (1 on SQLite): while they
+/// are, new appends pile up, so a transaction holds more documents the busier the store is, and a lone append waits
+/// for nothing. When a combined transaction fails (one batch repeats a sequence because of a bug or a second server
+/// on the same store), each of its batches is retried in a transaction of its own, so that only the offending one fails.
 /// </remarks>
 internal sealed partial class GroupCommitter : IAsyncDisposable
 {
@@ -27,8 +29,10 @@ internal sealed partial class GroupCommitter : IAsyncDisposable
     private readonly int _maxChanges;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
+    private readonly int _concurrency;
+    private readonly SemaphoreSlim _transactions;
 
-    // Kept by hand: a single-reader unbounded channel cannot count its items.
+    // Counted here rather than with ChannelReader.Count, which not every channel kind supports.
     private int _queued;
 
     public GroupCommitter(IChangeStore store, IOptions<ConvergeServerOptions> options, ConvergeServerMetrics metrics, TimeProvider time,
@@ -39,6 +43,8 @@ internal sealed partial class GroupCommitter : IAsyncDisposable
         _time = time;
         _logger = logger;
         _maxChanges = options.Value.Storage.MaxChangesPerTransaction;
+        _concurrency = Math.Max(1, store.ConcurrentTransactions);
+        _transactions = new SemaphoreSlim(_concurrency, _concurrency);
         _writer = IsEnabled ? Task.Run(WriteAsync) : Task.CompletedTask;
     }
 
@@ -84,17 +90,20 @@ internal sealed partial class GroupCommitter : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
+        _transactions.Dispose();
     }
 
     private async Task WriteAsync()
     {
         var reader = _queue.Reader;
-        var group = new List<Pending>();
         Pending? carried = null;
         while (carried is not null || await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            // Everything queued now, up to the bound; the first is taken even when larger, and what does not fit opens the next.
+            // Only once a transaction may start: while all are in flight, appends pile up and the next one takes them all.
+            await _transactions.WaitAsync().ConfigureAwait(false);
+            var group = new List<Pending>();
             var changes = 0;
+            // Everything queued now, up to the bound; the first is taken even when larger, and what does not fit opens the next.
             while (carried is not null || TryDequeue(out carried))
             {
                 if (group.Count > 0 && changes + carried.Batch.Changes.Count > _maxChanges)
@@ -109,30 +118,43 @@ internal sealed partial class GroupCommitter : IAsyncDisposable
 
             if (group.Count == 0)
             {
+                _transactions.Release();
                 continue;
             }
 
-            try
+            _ = CommitGroupAsync(group, changes);
+        }
+
+        // Completed: wait for the transactions still in flight.
+        for (var i = 0; i < _concurrency; i++)
+        {
+            await _transactions.WaitAsync().ConfigureAwait(false);
+        }
+    }
+
+    // Never throws: every failure goes to the appends' waiters. Frees its transaction slot when done.
+    private async Task CommitGroupAsync(List<Pending> group, int changes)
+    {
+        try
+        {
+            await CommitAsync([.. group.Select(static p => p.Batch)]).ConfigureAwait(false);
+            foreach (var pending in group)
             {
-                await CommitAsync([.. group.Select(static p => p.Batch)]).ConfigureAwait(false);
-                foreach (var pending in group)
-                {
-                    pending.Durable.TrySetResult();
-                }
+                pending.Durable.TrySetResult();
             }
-            catch (Exception ex) when (group.Count > 1)
-            {
-                Log.CombinedCommitFailed(_logger, ex, group.Count, changes);
-                await CommitEachAloneAsync(group).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                group[0].Durable.TrySetException(ex);
-            }
-            finally
-            {
-                group.Clear();
-            }
+        }
+        catch (Exception ex) when (group.Count > 1)
+        {
+            Log.CombinedCommitFailed(_logger, ex, group.Count, changes);
+            await CommitEachAloneAsync(group).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            group[0].Durable.TrySetException(ex);
+        }
+        finally
+        {
+            _transactions.Release();
         }
     }
 

@@ -9,6 +9,11 @@ namespace Converge.Server.Storage;
 /// </summary>
 internal interface IChangeStore : IAsyncDisposable
 {
+    /// <summary>How many append transactions <see cref="GroupCommitter"/> keeps in flight at once: 1 where there is one
+    /// writer (SQLite), more where concurrent commits overlap their round trips and share the server's WAL flush
+    /// (PostgreSQL). Each holds whatever was queued when it started.</summary>
+    int ConcurrentTransactions { get; }
+
     /// <summary>Creates the schema if needed. Called once at startup.</summary>
     ValueTask InitializeAsync(CancellationToken cancellationToken);
 

@@ -45,6 +45,10 @@ internal sealed partial class PostgresChangeStore : IChangeStore
 
     public string Schema { get; }
 
+    // Enough to overlap round trips and let PostgreSQL flush several commits' WAL at once, few enough that each holds
+    // many documents' groups under load (benchmarks.md); far below Npgsql's default pool of 100.
+    public int ConcurrentTransactions => 4;
+
     private string Host { get; }
 
     private string Database { get; }

@@ -38,6 +38,9 @@ internal sealed partial class SqliteChangeStore : IChangeStore
 
     public string DatabasePath { get; }
 
+    // SQLite has one writer: a second transaction in flight would only wait for the lock with fewer batches in it.
+    public int ConcurrentTransactions => 1;
+
     public async ValueTask InitializeAsync(CancellationToken cancellationToken)
     {
         var directory = Path.GetDirectoryName(DatabasePath);

@@ -31,8 +31,10 @@ public abstract class GroupCommitTests(StoreKind kind) : IAsyncLifetime
         }
     }
 
-    private Task<AuthorityHarness> StartAsync(Action<ConvergeServerOptions>? configure = null, ListLoggerProvider? logs = null) =>
-        AuthorityHarness.StartAsync(_target, configure ?? (static _ => { }), decorate: store => _store = new RecordingStore(store), logs: logs);
+    // One transaction in flight (PostgreSQL's store allows several), so that everything queued lines up behind a held one.
+    private Task<AuthorityHarness> StartAsync(Action<ConvergeServerOptions>? configure = null, ListLoggerProvider? logs = null, int concurrentTransactions = 1) =>
+        AuthorityHarness.StartAsync(_target, configure ?? (static _ => { }),
+            decorate: store => _store = new RecordingStore(store) { ConcurrentTransactionsOverride = concurrentTransactions }, logs: logs);
 
     private static ServerChange Change(long sequence, string clientId = "c") =>
         new(sequence, clientId, sequence, [new SetValue("k", JsonSerializer.SerializeToElement(sequence))]);
@@ -179,6 +181,30 @@ public abstract class GroupCommitTests(StoreKind kind) : IAsyncLifetime
 
         Assert.Equal(["a", "b c", "d", "e"], _store.Transactions.Select(static t => string.Join(' ', t.Documents)));
         Assert.Equal(5, (await server.Store.ReadAsync("d", 0, 10, CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task With_two_transactions_allowed_in_flight__a_slow_transaction_does_not_hold_up_the_next()
+    {
+        await using var server = await StartAsync(concurrentTransactions: 2);
+        var holding = _store.HoldNextTransaction();
+        Task first;
+        try
+        {
+            first = server.Committer.AppendAsync("slow", [Change(1)]).AsTask();
+            await holding.WaitAsync(TimeSpan.FromSeconds(20));
+
+            await server.Committer.AppendAsync("next", [Change(1)]).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+
+            Assert.False(first.IsCompleted);
+        }
+        finally
+        {
+            _store.Release();
+        }
+
+        await first;
+        Assert.Equal(["next", "slow"], _store.Transactions.Select(static t => Assert.Single(t.Documents)));
     }
 
     [Fact]

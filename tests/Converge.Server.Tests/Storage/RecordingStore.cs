@@ -16,6 +16,11 @@ internal sealed class RecordingStore(IChangeStore inner) : IChangeStore
 
     public IReadOnlyCollection<Transaction> Transactions => _transactions;
 
+    /// <summary>The inner store's unless set; 1 lines every queued batch up behind a held transaction.</summary>
+    public int? ConcurrentTransactionsOverride { get; set; }
+
+    public int ConcurrentTransactions => ConcurrentTransactionsOverride ?? inner.ConcurrentTransactions;
+
     /// <summary>The next append transaction waits until <see cref="Release"/>; the returned task completes once it waits.</summary>
     public Task HoldNextTransaction()
     {
