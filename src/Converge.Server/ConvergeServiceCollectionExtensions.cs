@@ -43,6 +43,7 @@ public static class ConvergeServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton<Converge.Server.Observability.ConvergeServerMetrics>();
         services.AddHealthChecks().AddCheck<Converge.Server.Observability.ConvergeHealthCheck>("converge");
+        services.TryAddSingleton<GroupCommitter>();
         services.TryAddSingleton<AuthorityRegistry>();
         services.TryAddSingleton<Converge.Server.Presence.PresenceRegistry>();
         services.TryAddSingleton<Converge.Server.Security.IDocumentAuthorizer, Converge.Server.Security.AllowAllDocumentAuthorizer>();

@@ -12,15 +12,18 @@ internal sealed class AuthorityRegistry : IAsyncDisposable
     private readonly ConcurrentDictionary<string, DocumentAuthority> _authorities = new(StringComparer.Ordinal);
     private readonly Lock _activation = new();
     private readonly IChangeStore _store;
+    private readonly GroupCommitter _committer;
     private readonly ConvergeServerOptions _options;
     private readonly ILogger<DocumentAuthority> _logger;
     private readonly Observability.ConvergeServerMetrics _metrics;
     private readonly TimeProvider _time;
     private bool _disposed;
 
-    public AuthorityRegistry(IChangeStore store, IOptions<ConvergeServerOptions> options, Observability.ConvergeServerMetrics metrics, TimeProvider time, ILogger<DocumentAuthority> logger)
+    // Taking the committer here also makes the container dispose it after the registry, i.e. after the authorities' last commits.
+    public AuthorityRegistry(IChangeStore store, GroupCommitter committer, IOptions<ConvergeServerOptions> options, Observability.ConvergeServerMetrics metrics, TimeProvider time, ILogger<DocumentAuthority> logger)
     {
         _store = store;
+        _committer = committer;
         _options = options.Value;
         _metrics = metrics;
         _time = time;
@@ -44,7 +47,7 @@ internal sealed class AuthorityRegistry : IAsyncDisposable
         lock (_activation)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return _authorities.GetOrAdd(documentId, id => new DocumentAuthority(id, _store, _options, _metrics, _time, _logger, Forget));
+            return _authorities.GetOrAdd(documentId, id => new DocumentAuthority(id, _store, _committer, _options, _metrics, _time, _logger, Forget));
         }
     }
 

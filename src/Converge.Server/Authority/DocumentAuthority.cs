@@ -30,6 +30,7 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
 
     private readonly Channel<AuthorityCommand> _inbox;
     private readonly IChangeStore _store;
+    private readonly GroupCommitter _committer;
     private readonly ConvergeServerOptions _options;
     private readonly ILogger _logger;
     private readonly Action<DocumentAuthority> _onFaulted;
@@ -65,13 +66,14 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
     private long _groupBytes;
     private long _head;
 
-    public DocumentAuthority(string documentId, IChangeStore store, ConvergeServerOptions options, Observability.ConvergeServerMetrics metrics,
+    public DocumentAuthority(string documentId, IChangeStore store, GroupCommitter committer, ConvergeServerOptions options, Observability.ConvergeServerMetrics metrics,
         TimeProvider time, ILogger logger, Action<DocumentAuthority> onFaulted)
     {
         _metrics = metrics;
         _time = time;
         DocumentId = documentId;
         _store = store;
+        _committer = committer;
         _options = options;
         _logger = logger;
         _onFaulted = onFaulted;
@@ -189,7 +191,8 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
             var reader = _inbox.Reader;
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                // Drain what is already queued into one group: many concurrent pushes share one fsync.
+                // Drain what is already queued into one group: many concurrent pushes share one fsync (and GroupCommitter
+                // shares that with other documents' groups).
                 var ticked = false;
                 while (_group.Changes.Count < _options.MaxChangesPerCommit && reader.TryRead(out var command))
                 {
@@ -626,7 +629,8 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
                 try
                 {
                     var started = _time.GetTimestamp();
-                    await _store.AppendAsync(DocumentId, _group.Changes, CancellationToken.None).ConfigureAwait(false);
+                    // Shares one transaction with other documents' groups committing now; returns once ours is durable.
+                    await _committer.AppendAsync(DocumentId, _group.Changes).ConfigureAwait(false);
                     _metrics.Committed(_time.GetElapsedTime(started));
                     _metrics.ChangesAccepted(_group.Changes.Count);
                 }

@@ -15,6 +15,8 @@ internal sealed class ConvergeServerMetrics
     private readonly Counter<long> _rejections;
     private readonly Counter<long> _slowConsumers;
     private readonly Histogram<double> _commitDuration;
+    private readonly Histogram<double> _transactionDuration;
+    private readonly Histogram<int> _transactionBatches;
     private readonly Histogram<double> _fanOutDuration;
     private readonly Histogram<double> _checkpointDuration;
     private readonly Counter<long> _passivations;
@@ -27,7 +29,11 @@ internal sealed class ConvergeServerMetrics
         _changes = meter.CreateCounter<long>("converge.server.changes", "{change}", "Changes accepted and made durable.");
         _rejections = meter.CreateCounter<long>("converge.server.rejections", "{change}", "Changes refused, by reason.");
         _slowConsumers = meter.CreateCounter<long>("converge.server.slow_consumers", "{session}", "Sessions closed because their outbound queue was full.");
-        _commitDuration = meter.CreateHistogram<double>("converge.server.commit.duration", "ms", "Time to make one commit group durable (the fsync).");
+        _commitDuration = meter.CreateHistogram<double>("converge.server.commit.duration", "ms", "Time to make one document's commit group durable: waiting for and writing the (shared) transaction.");
+        _transactionDuration = meter.CreateHistogram<double>("converge.server.transaction.duration", "ms",
+            "Time of one append transaction in the store (its fsync), however many documents' commit groups it holds.");
+        _transactionBatches = meter.CreateHistogram<int>("converge.server.transaction.batches", "{document}",
+            "Documents' commit groups written together in one append transaction (cross-document group commit).");
         _fanOutDuration = meter.CreateHistogram<double>("converge.server.fanout.duration", "ms", "Time to queue a committed group for every subscriber.");
         _checkpointDuration = meter.CreateHistogram<double>("converge.server.checkpoint.duration", "ms", "Time to write one document checkpoint (off the commit path).");
         _passivations = meter.CreateCounter<long>("converge.server.passivations", "{document}", "Idle authorities removed from memory.");
@@ -48,6 +54,12 @@ internal sealed class ConvergeServerMetrics
     public void SlowConsumer() => _slowConsumers.Add(1);
 
     public void Committed(TimeSpan duration) => _commitDuration.Record(duration.TotalMilliseconds);
+
+    public void TransactionCommitted(int batches, TimeSpan duration)
+    {
+        _transactionBatches.Record(batches);
+        _transactionDuration.Record(duration.TotalMilliseconds);
+    }
 
     public void FannedOut(TimeSpan duration) => _fanOutDuration.Record(duration.TotalMilliseconds);
 

@@ -2,7 +2,8 @@ namespace Converge.Server.Storage;
 
 /// <summary>
 /// Where the change log lives and how it is kept short: the store (SQLite by default, PostgreSQL with
-/// <see cref="UsePostgres"/>), checkpoints, log retention and passivation of idle documents. See docs/storage.md.
+/// <see cref="UsePostgres"/>), how commits of different documents share transactions, checkpoints, log retention and
+/// passivation of idle documents. See docs/storage.md.
 /// </summary>
 public sealed class ConvergeStorageOptions
 {
@@ -48,6 +49,14 @@ public sealed class ConvergeStorageOptions
     /// since the last one and leaves memory; the next use loads it again (checkpoint + log tail). Default 5 minutes.
     /// </summary>
     public TimeSpan PassivateAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Cross-document group commit: the commit groups of different documents that are waiting at the same time are
+    /// written in one store transaction (one fsync) of at most this many changes; a larger group still goes alone.
+    /// Default 4,096. 0 turns it off: each document's authority commits its own group in its own transaction (on
+    /// SQLite they then queue for the single writer one by one). See docs/storage.md §2.
+    /// </summary>
+    public int MaxChangesPerTransaction { get; set; } = 4096;
 
     /// <summary>Keeps the change log in PostgreSQL instead of SQLite.</summary>
     /// <param name="connectionString">An Npgsql connection string, e.g. <c>Host=127.0.0.1;Username=converge;Password=…;Database=converge</c>.</param>
@@ -112,6 +121,11 @@ public sealed class ConvergeStorageOptions
         if (LogRetention < TimeSpan.Zero && LogRetention != Timeout.InfiniteTimeSpan)
         {
             yield return $"Storage.{nameof(LogRetention)} must be zero, positive or infinite; it is {LogRetention}.";
+        }
+
+        if (MaxChangesPerTransaction < 0)
+        {
+            yield return $"Storage.{nameof(MaxChangesPerTransaction)} must be 0 (off) or more; it is {MaxChangesPerTransaction}.";
         }
 
         if (PassivateAfter <= TimeSpan.Zero)

@@ -9,6 +9,11 @@ namespace Converge.Server.Storage;
 /// </summary>
 internal interface IChangeStore : IAsyncDisposable
 {
+    /// <summary>How many append transactions <see cref="GroupCommitter"/> keeps in flight at once: 1 where there is one
+    /// writer (SQLite), more where concurrent commits overlap their round trips and share the server's WAL flush
+    /// (PostgreSQL). Each holds whatever was queued when it started.</summary>
+    int ConcurrentTransactions { get; }
+
     /// <summary>Creates the schema if needed. Called once at startup.</summary>
     ValueTask InitializeAsync(CancellationToken cancellationToken);
 
@@ -19,6 +24,10 @@ internal interface IChangeStore : IAsyncDisposable
     /// <summary>Appends contiguous changes in one durable transaction. A batch that repeats a sequence or an idempotency
     /// key (document, client id, client seq) already in the log is refused whole.</summary>
     ValueTask AppendAsync(string documentId, IReadOnlyList<ServerChange> changes, CancellationToken cancellationToken);
+
+    /// <summary>Appends several documents' batches in ONE durable transaction (one fsync): all of them or none. When
+    /// any batch would be refused, the whole transaction is; <see cref="GroupCommitter"/> then retries each alone.</summary>
+    ValueTask AppendManyAsync(IReadOnlyList<DocumentBatch> batches, CancellationToken cancellationToken);
 
     /// <summary>The sequence a change was given, by its idempotency key; <see langword="null"/> when it was never accepted
     /// or has been truncated from the log.</summary>

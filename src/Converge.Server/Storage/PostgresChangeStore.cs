@@ -10,8 +10,8 @@ namespace Converge.Server.Storage;
 /// The PostgreSQL store (<see cref="ConvergeStorageOptions.PostgresConnectionString"/>): the same tables and guarantees
 /// as <see cref="SqliteChangeStore"/>, in a schema of their own. Each append is one transaction, committed with
 /// <c>synchronous_commit=on</c> (the WAL is flushed before the commit returns), so an acknowledged change survives a
-/// crash of the server or of PostgreSQL. Connections come from Npgsql's pool, so appends of different documents run
-/// in parallel; one document's appends are serialized by its authority.
+/// crash of the server or of PostgreSQL. <see cref="GroupCommitter"/> writes several documents' commit groups in
+/// one such statement; reads, checkpoints and truncations take connections from Npgsql's pool and run in parallel.
 /// </summary>
 internal sealed partial class PostgresChangeStore : IChangeStore
 {
@@ -44,6 +44,10 @@ internal sealed partial class PostgresChangeStore : IChangeStore
     }
 
     public string Schema { get; }
+
+    // Enough to overlap round trips and let PostgreSQL flush several commits' WAL at once, few enough that each holds
+    // many documents' groups under load (benchmarks.md); far below Npgsql's default pool of 100.
+    public int ConcurrentTransactions => 4;
 
     private string Host { get; }
 
@@ -109,26 +113,30 @@ internal sealed partial class PostgresChangeStore : IChangeStore
         return changes;
     }
 
-    public async ValueTask AppendAsync(string documentId, IReadOnlyList<ServerChange> changes, CancellationToken cancellationToken)
+    public ValueTask AppendAsync(string documentId, IReadOnlyList<ServerChange> changes, CancellationToken cancellationToken) =>
+        AppendManyAsync([new DocumentBatch(documentId, changes)], cancellationToken);
+
+    public async ValueTask AppendManyAsync(IReadOnlyList<DocumentBatch> batches, CancellationToken cancellationToken)
     {
+        var changes = batches.SelectMany(static b => b.Changes.Select(c => (b.DocumentId, Change: c))).ToList();
         if (changes.Count == 0)
         {
             return;
         }
 
-        // One statement, one round trip, one transaction (autocommit): the whole group or nothing.
+        // One statement, one round trip, one transaction (autocommit): every batch or none.
         using var command = _dataSource.CreateCommand($"""
             INSERT INTO {_changes} (document_id, sequence, client_id, client_seq, operations)
-            SELECT $1, s, c, cs, o FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::bytea[]) AS batch(s, c, cs, o);
+            SELECT d, s, c, cs, o FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bytea[]) AS batch(d, s, c, cs, o);
             """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = documentId });
-        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = changes.Select(static c => c.Sequence).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = changes.Select(static c => c.ClientId).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = changes.Select(static c => c.ClientSeq).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = changes.Select(static c => c.DocumentId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = changes.Select(static c => c.Change.Sequence).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = changes.Select(static c => c.Change.ClientId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = changes.Select(static c => c.Change.ClientSeq).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<byte[][]>
         {
             NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea,
-            TypedValue = changes.Select(static c => OperationJson.Serialize(c.Operations)).ToArray(),
+            TypedValue = changes.Select(static c => OperationJson.Serialize(c.Change.Operations)).ToArray(),
         });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }

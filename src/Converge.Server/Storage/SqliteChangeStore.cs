@@ -9,7 +9,8 @@ namespace Converge.Server.Storage;
 /// The embedded default store: one SQLite file in WAL mode with <c>synchronous=FULL</c>, so a committed
 /// append survives a process kill and a power cut. Writes are serialized in-process (SQLite allows one writer
 /// anyway, and waiting on a semaphore is cheaper than SQLite's busy loop); reads use pooled connections and
-/// never block the writer thanks to WAL.
+/// never block the writer thanks to WAL. <see cref="GroupCommitter"/> feeds it several documents' commit groups per
+/// transaction, so one fsync serves them all.
 /// </summary>
 internal sealed partial class SqliteChangeStore : IChangeStore
 {
@@ -36,6 +37,9 @@ internal sealed partial class SqliteChangeStore : IChangeStore
     }
 
     public string DatabasePath { get; }
+
+    // SQLite has one writer: a second transaction in flight would only wait for the lock with fewer batches in it.
+    public int ConcurrentTransactions => 1;
 
     public async ValueTask InitializeAsync(CancellationToken cancellationToken)
     {
@@ -105,9 +109,12 @@ internal sealed partial class SqliteChangeStore : IChangeStore
         }
     }
 
-    public async ValueTask AppendAsync(string documentId, IReadOnlyList<ServerChange> changes, CancellationToken cancellationToken)
+    public ValueTask AppendAsync(string documentId, IReadOnlyList<ServerChange> changes, CancellationToken cancellationToken) =>
+        AppendManyAsync([new DocumentBatch(documentId, changes)], cancellationToken);
+
+    public async ValueTask AppendManyAsync(IReadOnlyList<DocumentBatch> batches, CancellationToken cancellationToken)
     {
-        if (changes.Count == 0)
+        if (batches.All(static b => b.Changes.Count == 0))
         {
             return;
         }
@@ -131,16 +138,20 @@ internal sealed partial class SqliteChangeStore : IChangeStore
                 var client = command.Parameters.Add("$client", SqliteType.Text);
                 var clientSeq = command.Parameters.Add("$clientSeq", SqliteType.Integer);
                 var operations = command.Parameters.Add("$operations", SqliteType.Blob);
-                document.Value = documentId;
-                foreach (var change in changes)
+                foreach (var batch in batches)
                 {
-                    sequence.Value = change.Sequence;
-                    client.Value = change.ClientId;
-                    clientSeq.Value = change.ClientSeq;
-                    operations.Value = OperationJson.Serialize(change.Operations);
-                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    document.Value = batch.DocumentId;
+                    foreach (var change in batch.Changes)
+                    {
+                        sequence.Value = change.Sequence;
+                        client.Value = change.ClientId;
+                        clientSeq.Value = change.ClientSeq;
+                        operations.Value = OperationJson.Serialize(change.Operations);
+                        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
                 }
 
+                // One commit, one fsync of the WAL, for every batch.
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
         }

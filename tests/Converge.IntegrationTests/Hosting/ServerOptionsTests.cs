@@ -31,10 +31,11 @@ public sealed class ServerOptionsTests
             options.Storage.RetainedChanges = -1;
             options.Storage.LogRetention = TimeSpan.FromSeconds(-5);
             options.Storage.PassivateAfter = TimeSpan.Zero;
+            options.Storage.MaxChangesPerTransaction = -1;
             options.MaxPendingChangesPerClient = 10;
         }));
 
-        foreach (var name in new[] { "PostgresSchema", "CheckpointEveryChanges", "CheckpointInterval", "RetainedChanges", "LogRetention", "PassivateAfter", "MaxPendingChangesPerClient" })
+        foreach (var name in new[] { "PostgresSchema", "CheckpointEveryChanges", "CheckpointInterval", "RetainedChanges", "LogRetention", "PassivateAfter", "MaxChangesPerTransaction", "MaxPendingChangesPerClient" })
         {
             Assert.Contains(error.Failures, f => f.Contains(name, StringComparison.Ordinal));
         }

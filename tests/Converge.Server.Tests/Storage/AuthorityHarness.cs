@@ -38,10 +38,35 @@ internal sealed class AuthorityHarness : IAsyncDisposable
 
     public ConvergeServerOptions Options => _services.GetRequiredService<IOptions<ConvergeServerOptions>>().Value;
 
-    public static async Task<AuthorityHarness> StartAsync(StoreTarget target, Action<ConvergeServerOptions> configure, FakeTimeProvider? time = null)
+    public GroupCommitter Committer => _services.GetRequiredService<GroupCommitter>();
+
+    public Observability.ConvergeServerMetrics Metrics => _services.GetRequiredService<Observability.ConvergeServerMetrics>();
+
+    /// <param name="decorate">Wraps the target's store (which the wrapper then owns), e.g. to count or hold transactions.</param>
+    /// <param name="logs">Also receives every log line.</param>
+    public static async Task<AuthorityHarness> StartAsync(StoreTarget target, Action<ConvergeServerOptions> configure, FakeTimeProvider? time = null,
+        Func<IChangeStore, IChangeStore>? decorate = null, ILoggerProvider? logs = null)
     {
         time ??= new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero));
-        var services = new ServiceCollection().AddLogging(l => { if (Environment.GetEnvironmentVariable("CONVERGE_TEST_LOG") == "1") { l.AddSimpleConsole().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug); } }).AddSingleton<TimeProvider>(time).AddConverge(options =>
+        var collection = new ServiceCollection().AddLogging(l =>
+        {
+            if (Environment.GetEnvironmentVariable("CONVERGE_TEST_LOG") == "1")
+            {
+                l.AddSimpleConsole().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug);
+            }
+
+            if (logs is not null)
+            {
+                l.AddProvider(logs).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug);
+            }
+        }).AddSingleton<TimeProvider>(time);
+        if (decorate is not null)
+        {
+            // Registered before AddConverge, whose TryAdd then keeps it.
+            collection.AddSingleton(_ => decorate(target.Open()));
+        }
+
+        var services = collection.AddConverge(options =>
         {
             target.Configure(options);
             options.MaxFramesPerSecond = 0;

@@ -90,6 +90,23 @@ public abstract class ChangeStoreContractTests(StoreKind kind) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Batches_of_several_documents__are_appended_in_one_transaction__all_or_none()
+    {
+        await _store.AppendManyAsync([new DocumentBatch("a", [Change(1), Change(2)]), new DocumentBatch("b", [Change(1)]), new DocumentBatch("c", [])],
+            CancellationToken.None);
+
+        await Assert.ThrowsAnyAsync<DbException>(async () => await _store.AppendManyAsync(
+            [new DocumentBatch("d", [Change(1)]), new DocumentBatch("a", [Change(2, "x", 9)]), new DocumentBatch("e", [Change(1)])], CancellationToken.None));
+        await ReopenAsync();
+
+        Assert.Equal([1L, 2L], (await _store.ReadAsync("a", 0, 100, CancellationToken.None)).Select(static c => c.Sequence));
+        Assert.Single(await _store.ReadAsync("b", 0, 100, CancellationToken.None));
+        // The refused transaction left nothing of its other batches.
+        Assert.Empty(await _store.ReadAsync("d", 0, 100, CancellationToken.None));
+        Assert.Empty(await _store.ReadAsync("e", 0, 100, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Concurrent_appends_to_many_documents__are_all_durable_and_gap_free()
     {
         var documents = Enumerable.Range(0, 8).Select(static i => $"doc-{i}").ToArray();
