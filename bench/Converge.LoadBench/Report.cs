@@ -45,6 +45,8 @@ internal static class Report
             Target(b, "fan-out ≥ 2× SignalR (flat out, deliveries/s)", cFlat.DeliveredPerSecond, sFlat.DeliveredPerSecond, N0, 2, higherIsBetter: true);
             Target(b, Inv($"fan-out at the load point ({s.Rate:N0}/s offered, {s.Clients:N0} clients) vs raw"), cPoint.DeliveredPerSecond, rPoint.DeliveredPerSecond, N0, 0.8, higherIsBetter: true);
             Target(b, Inv($"fan-out at the load point ({s.Rate:N0}/s offered, {s.Clients:N0} clients) vs SignalR"), cPoint.DeliveredPerSecond, sPoint.DeliveredPerSecond, N0, 2, higherIsBetter: true);
+            Info(b, "server CPU per delivery, flat out (no target; lower is better) vs raw", cFlat.ServerCpuMicrosPerDelivery, rFlat.ServerCpuMicrosPerDelivery, Micros);
+            Info(b, "server CPU per delivery, flat out (no target; lower is better) vs SignalR", cFlat.ServerCpuMicrosPerDelivery, sFlat.ServerCpuMicrosPerDelivery, Micros);
             Target(b, Inv($"p99 ≤ 0.5× SignalR's at {s.Clients:N0} clients and {s.Rate:N0} changes/s offered (saturated, see below)"), cPoint.P99Ms, sPoint.P99Ms, Ms, 0.5, higherIsBetter: false);
             Target(b, Inv($"p99 ≤ 0.5× SignalR's at {s.Clients:N0} clients and {s.PacedRate:N0} changes/s (below saturation; not the issue's point)"), cPaced.P99Ms, sPaced.P99Ms, Ms, 0.5, higherIsBetter: false);
             Target(b, "memory per idle connection ≤ 0.5× SignalR's (managed heap after full GC)", Idle(converge).IdleHeapBytesPerConnection, Idle(signalr).IdleHeapBytesPerConnection, Bytes, 0.5, higherIsBetter: false);
@@ -70,8 +72,8 @@ internal static class Report
         b.AppendLine();
         b.AppendLine(Inv($"Systems take turns, {s.Rounds} round(s); each row is the system's best round for that run (highest deliveries/s; for the paced run, lowest p99), the round in brackets. Every round is in the JSON."));
         b.AppendLine();
-        b.AppendLine("| run | system | sent | accepted/s | delivered / expected | delivered/s | p50 ms | p99 ms | p999 ms | server CPU (cores) | load gen CPU (cores) | server peak RSS | load avg |");
-        b.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        b.AppendLine("| run | system | sent | accepted/s | delivered / expected | delivered/s | p50 ms | p99 ms | p999 ms | server CPU (cores) | server CPU per delivery | load gen CPU (cores) | server peak RSS | load avg |");
+        b.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var name in new[] { "paced", "flat-out", "load point" })
         {
             foreach (var g in systems)
@@ -85,7 +87,7 @@ internal static class Report
                     "flat-out" => Inv($"flat out: {s.FlatMessages:N0} changes"),
                     _ => Inv($"load point: {run.OfferedRate:N0}/s for {s.Seconds} s (+{s.Grace} s grace)"),
                 };
-                b.AppendLine(Inv($"| {(g == systems[0] ? label : "")} | {f.Name} [{round}]{(run.SenderFailed is null ? "" : " (sender closed)")} | {run.Sent:N0} | {run.AcceptedPerSecond:N0} | {run.Delivered:N0} / {run.Expected:N0} ({100.0 * run.Delivered / Math.Max(1, run.Expected):0.#} %) | {run.DeliveredPerSecond:N0} | {Ms(run.P50Ms)} | {Ms(run.P99Ms)} | {Ms(run.P999Ms)} | {run.ServerCpuCores:0.00} | {run.LoadCpuCores:0.00} | {Bytes(run.ServerPeakRssBytes)} | {run.LoadAverage:0.0} |"));
+                b.AppendLine(Inv($"| {(g == systems[0] ? label : "")} | {f.Name} [{round}]{(run.SenderFailed is null ? "" : " (sender closed)")} | {run.Sent:N0} | {run.AcceptedPerSecond:N0} | {run.Delivered:N0} / {run.Expected:N0} ({100.0 * run.Delivered / Math.Max(1, run.Expected):0.#} %) | {run.DeliveredPerSecond:N0} | {Ms(run.P50Ms)} | {Ms(run.P99Ms)} | {Ms(run.P999Ms)} | {run.ServerCpuCores:0.00} | {run.ServerCpuMicrosPerDelivery:0.00} µs | {run.LoadCpuCores:0.00} | {Bytes(run.ServerPeakRssBytes)} | {run.LoadAverage:0.0} |"));
             }
         }
 
@@ -146,6 +148,11 @@ internal static class Report
         var met = higherIsBetter ? ratio >= bound : ratio <= bound;
         b.AppendLine(Inv($"| {what} | {format(ours)} | {format(peer)} | {ratio:0.00}× | {(double.IsNaN(ratio) ? "n/a" : met ? "**met**" : "**missed**")} |"));
     }
+
+    private static void Info(StringBuilder b, string what, double ours, double peer, Func<double, string> format) =>
+        b.AppendLine(Inv($"| {what} | {format(ours)} | {format(peer)} | {ours / peer:0.00}× | — |"));
+
+    private static string Micros(double v) => v.ToString("0.00", CultureInfo.InvariantCulture) + " µs";
 
     private static string N0(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
 

@@ -12,8 +12,11 @@ namespace Converge.LoadBench;
 internal sealed record LoadRun(
     string Name, int OfferedRate, long Sent, double SendSeconds, long Expected, long Delivered, long Late, double Seconds,
     double P50Ms, double P99Ms, double P999Ms, double ServerCpuCores, double LoadCpuCores, long ServerPeakRssBytes, bool Complete,
-    string? SenderFailed, double LoadAverage)
+    string? SenderFailed, double LoadAverage, double ServerCpuSeconds)
 {
+    /// <summary>Server CPU time per delivery, in microseconds: the server's cost, whoever is the bottleneck.</summary>
+    public double ServerCpuMicrosPerDelivery => Delivered > 0 ? ServerCpuSeconds * 1e6 / Delivered : double.NaN;
+
     public double DeliveredPerSecond => Seconds > 0 ? Delivered / Seconds : 0;
 
     public double AcceptedPerSecond => SendSeconds > 0 ? Sent / SendSeconds : 0;

@@ -23,7 +23,7 @@ internal sealed record Settings
     public double PacedSeconds { get; init; } = 5;
 
     /// <summary>Changes sent as fast as possible for the throughput figure (each to every receiver).</summary>
-    public int FlatMessages { get; init; } = 2000;
+    public int FlatMessages { get; init; } = 1000;
 
     /// <summary>Concurrent writers for the durable-throughput comparison, each waiting for its ack.</summary>
     public int DurableWriters { get; init; } = 32;
@@ -58,7 +58,7 @@ internal sealed record Settings
                 "--offline-changes" => s with { OfflineChanges = Int(v) },
                 "--rounds" => s with { Rounds = Int(v) },
                 "--systems" => s with { Systems = v.Split(',') },
-                "--server" or "--out" or "--markdown" or "--command" or "--only" => s,
+                "--server" or "--out" or "--markdown" or "--command" or "--only" or "--sdk" => s,
                 _ => throw new ArgumentException($"Unknown option {args[i]}"),
             };
         }
