@@ -32,6 +32,7 @@ internal static class DurableScenario
             for (var i = 0; i < writers.Count; i++)
             {
                 var index = i;
+                writers[i].SkipChanges = true;
                 writers[i].OnAck = ack => Volatile.Read(ref waiting[index])?.TrySetResult(ack.Sequence);
             }
 
@@ -192,7 +193,7 @@ internal static class DurableScenario
 
     private static DurableRun Log(DurableRun run)
     {
-        FanoutScenario.Log($"  {run.Name}: {run.Acknowledged:N0} in {run.Seconds:0.00} s = {run.PerSecond:N0}/s, p50 {run.P50Ms:0.00} ms, p99 {run.P99Ms:0.00} ms, group {run.AverageGroup:0.0}");
+        FanoutScenario.Log($"  {run.Name}: {run.Acknowledged:N0} in {run.Seconds:0.00} s = {run.PerSecond:N0}/s, p50 {run.P50Ms:0.00} ms, p99 {run.P99Ms:0.00} ms, group {run.AverageGroup:0.0}, server {run.ServerCpuCores:0.00} cores");
         return run;
     }
 }

@@ -38,6 +38,12 @@ internal sealed class ThinConvergeConnection : IAsyncDisposable
     /// <summary>Called with every <c>ack</c>, on the receive loop.</summary>
     public Action<AckFrame>? OnAck { get; set; }
 
+    /// <summary>
+    /// Skip decoding <c>changes</c> frames (after reading the frame type): for writers that only wait for their acks,
+    /// so that the load generator, on the same two cores as the server, spends no CPU on other writers' changes.
+    /// </summary>
+    public bool SkipChanges { get; set; }
+
     /// <summary>How the server ended the session, if it did (e.g. 4503 for a slow consumer).</summary>
     public WebSocketCloseStatus? CloseStatus { get; private set; }
 
@@ -66,6 +72,16 @@ internal sealed class ThinConvergeConnection : IAsyncDisposable
         _socket.Abort();
         _socket.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    // MessagePackFrameCodec writes a frame as an array whose first element is its type code (10 = changes).
+    private const int ChangesFrameCode = 10;
+
+    private static int FrameCode(ReadOnlyMemory<byte> message)
+    {
+        var reader = new MessagePack.MessagePackReader(message);
+        reader.ReadArrayHeader();
+        return reader.ReadInt32();
     }
 
     private ValueTask SendFrameAsync(Frame frame)
@@ -101,6 +117,11 @@ internal sealed class ThinConvergeConnection : IAsyncDisposable
                     CloseStatus = _socket.CloseStatus;
                     _subscribed.TrySetException(new InvalidOperationException($"Closed: {_socket.CloseStatus} {_socket.CloseStatusDescription}"));
                     return;
+                }
+
+                if (SkipChanges && FrameCode(buffer.AsMemory(0, length)) == ChangesFrameCode)
+                {
+                    continue;
                 }
 
                 switch (Codec.Decode(buffer.AsSpan(0, length)))
