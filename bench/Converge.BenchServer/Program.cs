@@ -5,7 +5,7 @@ using Converge.Server;
 
 // One benchmark server per process, on 127.0.0.1 only:
 //   Converge.BenchServer --system raw|signalr|converge --port <port> [--data <directory>]
-// Endpoints: raw /ws, SignalR /hub, Converge /sync; every system also maps GET /bench/gc (bench host only: a forced
+// Endpoints: raw /ws (broadcast) and /durable (SQLite group commit, ack per message), SignalR /hub, Converge /sync; every system also maps GET /bench/gc (bench host only: a forced
 // full GC, then the managed heap and the working set) so the load generator can measure memory per connection.
 // Prints "ready" on stdout once listening.
 var system = Arg("--system") ?? throw new ArgumentException("--system raw|signalr|converge is required");
@@ -48,6 +48,8 @@ switch (system)
 {
     case "raw":
         RawBroadcast.Map(app, "/ws");
+        Directory.CreateDirectory(data);
+        RawDurable.Map(app, "/durable", Path.Combine(data, "raw.db"));
         break;
     case "signalr":
         app.MapHub<BroadcastHub>("/hub");

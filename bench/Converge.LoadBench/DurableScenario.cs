@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Converge.Model.Documents;
 using Converge.Protocol.Codecs;
+using Converge.Bench;
 using Microsoft.Data.Sqlite;
 
 namespace Converge.LoadBench;
@@ -74,6 +75,68 @@ internal static class DurableScenario
             }
         }));
         return acknowledged;
+    }
+
+    /// <summary>
+    /// The durable practical limit over the network: the same W writers as WebSocket clients of the bench server's raw
+    /// <c>/durable</c> endpoint (SQLite group commit, then an 8-byte ack; no protocol, no fan-out), each waiting for its ack.
+    /// </summary>
+    public static async Task<DurableRun> RunRawWebSocketAsync(string serverDll, Settings settings)
+    {
+        FanoutScenario.Log("durable: raw Kestrel WebSocket + SQLite group commit");
+        await using var server = await ServerProcess.StartAsync(serverDll, "raw");
+        var uri = new Uri($"ws://127.0.0.1:{server.Port}/durable");
+        var sockets = await Connecting.ManyAsync(settings.DurableWriters, async _ =>
+        {
+            var socket = new System.Net.WebSockets.ClientWebSocket();
+            socket.Options.KeepAliveInterval = TimeSpan.Zero;
+            await socket.ConnectAsync(uri, CancellationToken.None);
+            return socket;
+        });
+        try
+        {
+            var clientSeqs = new long[sockets.Count];
+            async Task<long> WriteFor(TimeSpan duration, DeliveryRecorder? latencies)
+            {
+                var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+                long acknowledged = 0;
+                await Task.WhenAll(sockets.Select(async (socket, w) =>
+                {
+                    var ack = new byte[64];
+                    while (Stopwatch.GetTimestamp() < until)
+                    {
+                        var sentAt = Stopwatch.GetTimestamp();
+                        var row = OperationJson.Serialize([new SetValue("t", ConvergeDriver.Value(sentAt))]);
+                        var message = new byte[8 + row.Length];
+                        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(message, ++clientSeqs[w]);
+                        row.CopyTo(message, 8);
+                        await socket.SendAsync(message, System.Net.WebSockets.WebSocketMessageType.Binary, true, CancellationToken.None);
+                        await socket.ReceiveAsync(ack.AsMemory(), CancellationToken.None);
+                        latencies?.Record(sentAt);
+                        Interlocked.Increment(ref acknowledged);
+                    }
+                }));
+                return acknowledged;
+            }
+
+            await WriteFor(TimeSpan.FromSeconds(1), null);
+            var latencies = new DeliveryRecorder(long.MaxValue);
+            var cpu = server.CpuTime();
+            var started = Stopwatch.GetTimestamp();
+            var acknowledged = await WriteFor(TimeSpan.FromSeconds(settings.DurableSeconds), latencies);
+            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var cores = (server.CpuTime() - cpu).TotalSeconds / seconds;
+            return Log(new DurableRun("raw Kestrel WebSocket + SQLite (group commit, ack per message, no fan-out)", sockets.Count, seconds, acknowledged,
+                latencies.Percentile(0.5), latencies.Percentile(0.99), double.NaN, cores));
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+            {
+                socket.Abort();
+                socket.Dispose();
+            }
+        }
     }
 
     /// <summary>The raw SQLite baseline: W writer tasks, one group-committing writer loop, the server store's schema and pragmas.</summary>
@@ -195,77 +258,5 @@ internal static class DurableScenario
     {
         FanoutScenario.Log($"  {run.Name}: {run.Acknowledged:N0} in {run.Seconds:0.00} s = {run.PerSecond:N0}/s, p50 {run.P50Ms:0.00} ms, p99 {run.P99Ms:0.00} ms, group {run.AverageGroup:0.0}, server {run.ServerCpuCores:0.00} cores");
         return run;
-    }
-}
-
-/// <summary>
-/// A copy of <c>SqliteChangeStore</c>'s write path with nothing around it: WAL, synchronous=FULL, the same table and
-/// unique index, one transaction per append with one prepared insert per row.
-/// </summary>
-internal sealed class RawStore : IAsyncDisposable
-{
-    private readonly SqliteConnection _connection;
-
-    private RawStore(SqliteConnection connection) => _connection = connection;
-
-    public static async Task<RawStore> OpenAsync(string path)
-    {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString());
-        await connection.OpenAsync();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            PRAGMA synchronous=FULL;
-            PRAGMA journal_mode=WAL;
-            CREATE TABLE IF NOT EXISTS changes (
-                document_id TEXT    NOT NULL,
-                sequence    INTEGER NOT NULL,
-                client_id   TEXT    NOT NULL,
-                client_seq  INTEGER NOT NULL,
-                operations  BLOB    NOT NULL,
-                PRIMARY KEY (document_id, sequence)
-            ) WITHOUT ROWID;
-            CREATE UNIQUE INDEX IF NOT EXISTS changes_idempotency_key ON changes (document_id, client_id, client_seq);
-            """;
-        await command.ExecuteNonQueryAsync();
-        return new RawStore(connection);
-    }
-
-    public async Task AppendAsync(IReadOnlyList<(long Sequence, string ClientId, long ClientSeq, byte[] Operations)> rows)
-    {
-        var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync();
-        await using (transaction)
-        {
-            using var command = _connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = "INSERT INTO changes (document_id, sequence, client_id, client_seq, operations) VALUES ($document, $sequence, $client, $clientSeq, $operations);";
-            var document = command.Parameters.Add("$document", SqliteType.Text);
-            var sequence = command.Parameters.Add("$sequence", SqliteType.Integer);
-            var client = command.Parameters.Add("$client", SqliteType.Text);
-            var clientSeq = command.Parameters.Add("$clientSeq", SqliteType.Integer);
-            var operations = command.Parameters.Add("$operations", SqliteType.Blob);
-            document.Value = "durable";
-            foreach (var row in rows)
-            {
-                sequence.Value = row.Sequence;
-                client.Value = row.ClientId;
-                clientSeq.Value = row.ClientSeq;
-                operations.Value = row.Operations;
-                await command.ExecuteNonQueryAsync();
-            }
-
-            await transaction.CommitAsync();
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        SqliteConnection.ClearPool(_connection);
-        await _connection.DisposeAsync();
     }
 }

@@ -30,8 +30,13 @@ if (only is null or "fanout")
 var durable = new List<DurableRun>();
 if (only is null or "durable")
 {
-    durable.Add(await DurableScenario.RunConvergeAsync(serverDll, settings));
-    durable.Add(await DurableScenario.RunRawSqliteAsync(settings));
+    for (var round = 1; round <= settings.Rounds; round++)
+    {
+        durable.Add(await DurableScenario.RunConvergeAsync(serverDll, settings) with { Round = round });
+        durable.Add(await DurableScenario.RunRawSqliteAsync(settings) with { Round = round });
+        durable.Add(await DurableScenario.RunRawWebSocketAsync(serverDll, settings) with { Round = round });
+    }
+
     durable.Add(await DurableScenario.RunRawSqliteNaiveAsync(2));
 }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Converge.Bench;
 using Converge.Client;
 using Converge.Client.Documents;
 using Converge.Client.Transports;

@@ -53,11 +53,19 @@ internal static class Report
             Target(b, "memory per idle connection ≤ 0.5× SignalR's (working set after full GC)", Idle(converge).IdleWorkingSetBytesPerConnection, Idle(signalr).IdleWorkingSetBytesPerConnection, Bytes, 0.5, higherIsBetter: false);
         }
 
-        var cDurable = r.Durable.FirstOrDefault(d => d.Name.StartsWith("Converge", StringComparison.Ordinal));
-        var rDurable = r.Durable.FirstOrDefault(d => d.Name.Contains("group commit", StringComparison.Ordinal));
+        // Each kind's best round (highest acknowledged/s).
+        var durable = r.Durable.GroupBy(d => d.Name).Select(g => g.MaxBy(d => d.PerSecond)!).ToList();
+        var cDurable = durable.FirstOrDefault(d => d.Name.StartsWith("Converge", StringComparison.Ordinal));
+        var rDurable = durable.FirstOrDefault(d => d.Name.StartsWith("raw SQLite insert loop (group commit", StringComparison.Ordinal));
+        var wDurable = durable.FirstOrDefault(d => d.Name.StartsWith("raw Kestrel", StringComparison.Ordinal));
         if (cDurable is not null && rDurable is not null)
         {
-            Target(b, Inv($"durable acknowledged changes/s ≥ 0.7× raw SQLite ({s.DurableWriters} concurrent writers, group commit)"), cDurable.PerSecond, rDurable.PerSecond, N0, 0.7, higherIsBetter: true);
+            Target(b, Inv($"durable acknowledged changes/s ≥ 0.7× raw SQLite ({s.DurableWriters} concurrent writers, group commit, in process)"), cDurable.PerSecond, rDurable.PerSecond, N0, 0.7, higherIsBetter: true);
+        }
+
+        if (cDurable is not null && wDurable is not null)
+        {
+            Info(b, Inv($"durable acknowledged changes/s vs raw SQLite behind a raw WebSocket (same writers, no protocol, no fan-out)"), cDurable.PerSecond, wDurable.PerSecond, N0);
         }
 
         if (r.Reconnect is { } rc)
@@ -108,11 +116,13 @@ internal static class Report
             b.AppendLine();
             b.AppendLine("### Durability");
             b.AppendLine();
-            b.AppendLine("| writer | writers | acknowledged | per second | p50 ms | p99 ms | rows per commit | server CPU (cores) |");
-            b.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
-            foreach (var d in r.Durable)
+            b.AppendLine(Inv($"Each kind's best of {s.Rounds} round(s) (kinds take turns within a round); ack latency = push → ack at the writer."));
+            b.AppendLine();
+            b.AppendLine("| writer | writers | acknowledged | per second | p50 ms | p99 ms | rows per commit | server CPU (cores) | load avg |");
+            b.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var d in durable)
             {
-                b.AppendLine(Inv($"| {d.Name} | {d.Writers} | {d.Acknowledged:N0} in {d.Seconds:0.0} s | {d.PerSecond:N0} | {Ms(d.P50Ms)} | {Ms(d.P99Ms)} | {(double.IsNaN(d.AverageGroup) ? "—" : d.AverageGroup.ToString("0.0", CultureInfo.InvariantCulture))} | {(double.IsNaN(d.ServerCpuCores) ? "—" : d.ServerCpuCores.ToString("0.00", CultureInfo.InvariantCulture))} |"));
+                b.AppendLine(Inv($"| {d.Name} [{d.Round}] | {d.Writers} | {d.Acknowledged:N0} in {d.Seconds:0.0} s | {d.PerSecond:N0} | {Ms(d.P50Ms)} | {Ms(d.P99Ms)} | {(double.IsNaN(d.AverageGroup) ? "—" : d.AverageGroup.ToString("0.0", CultureInfo.InvariantCulture))} | {(double.IsNaN(d.ServerCpuCores) ? "—" : d.ServerCpuCores.ToString("0.00", CultureInfo.InvariantCulture))} | {d.LoadAverage:0.0} |"));
             }
         }
 

@@ -31,6 +31,10 @@ internal sealed record SystemFanout(
 /// <summary>Acknowledged durable writes per second: Converge's server vs a raw SQLite loop with the same settings.</summary>
 internal sealed record DurableRun(string Name, int Writers, double Seconds, long Acknowledged, double P50Ms, double P99Ms, double AverageGroup, double ServerCpuCores)
 {
+    public int Round { get; init; } = 1;
+
+    public double LoadAverage { get; init; } = FanoutScenario.LoadAverage();
+
     public double PerSecond => Seconds > 0 ? Acknowledged / Seconds : 0;
 }
 

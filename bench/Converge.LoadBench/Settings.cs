@@ -28,7 +28,7 @@ internal sealed record Settings
     /// <summary>Concurrent writers for the durable-throughput comparison, each waiting for its ack.</summary>
     public int DurableWriters { get; init; } = 32;
 
-    public double DurableSeconds { get; init; } = 5;
+    public double DurableSeconds { get; init; } = 4;
 
     /// <summary>Changes made offline before the reconnect.</summary>
     public int OfflineChanges { get; init; } = 10_000;
