@@ -34,7 +34,7 @@ internal sealed record Settings
     public int OfflineChanges { get; init; } = 10_000;
 
     /// <summary>Fan-out rounds; systems take turns within a round, and the report keeps each system's best round per figure.</summary>
-    public int Rounds { get; init; } = 2;
+    public int Rounds { get; init; } = 3;
 
     public IReadOnlyList<string> Systems { get; init; } = ["raw", "signalr", "converge"];
 
