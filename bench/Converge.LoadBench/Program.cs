@@ -44,7 +44,7 @@ var reconnect = only is null or "reconnect" ? await ReconnectScenario.RunAsync(s
 
 var results = new BenchResults(
     started.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
-    $"{Environment.ProcessorCount} CPU(s), {RuntimeInformation.OSDescription}",
+    RuntimeInformation.OSDescription,
     CpuModel(), Environment.ProcessorCount, $"{RuntimeInformation.FrameworkDescription} (SDK {Arg("--sdk") ?? "?"})",
     Arg("--command") ?? "bash bench/run.sh", clock.Elapsed.TotalSeconds, settings, fanout, durable, reconnect);
 
