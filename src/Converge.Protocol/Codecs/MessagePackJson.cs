@@ -64,16 +64,56 @@ internal static class MessagePackJson
         }
     }
 
+    // One JSON buffer and writer per thread, reused: a client decodes every value of every change it receives through
+    // here, and a fresh writer, buffer and parsed-then-cloned document per value were most of a receiver's CPU with
+    // 1,000 subscribers (docs/benchmarks.md, "Hot path"). Read is never re-entered on a thread (Copy does not call it).
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    [ThreadStatic]
+    private static int t_writerDepth;
+
     public static JsonElement Read(ref MessagePackReader reader, int maxDepth)
     {
-        var buffer = new ArrayBufferWriter<byte>(64);
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = false, MaxDepth = maxDepth + 1 }))
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(256);
+        buffer.ResetWrittenCount();
+        var json = t_writer;
+        if (json is null || t_writerDepth != maxDepth)
         {
-            Copy(ref reader, json, maxDepth);
+            json = t_writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = false, MaxDepth = maxDepth + 1 });
+            t_writerDepth = maxDepth;
+        }
+        else
+        {
+            json.Reset(buffer);
         }
 
-        using var document = JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { MaxDepth = maxDepth + 1 });
-        return document.RootElement.Clone();
+        try
+        {
+            Copy(ref reader, json, maxDepth);
+            json.Flush();
+        }
+        catch
+        {
+            // A half-written value leaves the writer mid-document: start the next value on a fresh one.
+            t_writer = null;
+            throw;
+        }
+
+        // ParseValue builds one standalone document (no pooled buffers to return, nothing to clone).
+        var parser = new Utf8JsonReader(buffer.WrittenSpan, new JsonReaderOptions { MaxDepth = maxDepth + 1 });
+        var value = JsonElement.ParseValue(ref parser);
+        if (buffer.Capacity > 64 * 1024)
+        {
+            // Do not keep one huge value's buffer alive for the thread's lifetime.
+            t_buffer = null;
+            t_writer = null;
+        }
+
+        return value;
     }
 
     // Each path is taken only when it reproduces the exact text: "-0", "1E+2" or "3.0" must not come back as 0, 100 or 3.

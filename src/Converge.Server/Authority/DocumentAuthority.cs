@@ -750,6 +750,14 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
     {
         var origins = _group.Entries.Select(static e => e.Session).ToHashSet();
         var shared = Chunk(_group.Changes);
+        if (_subscribers.Count - origins.Count > 1)
+        {
+            foreach (var frame in shared)
+            {
+                SharedFrameEncoding.MarkShared(frame);
+            }
+        }
+
         List<ServerSession>? dropped = null;
         foreach (var subscriber in _subscribers)
         {

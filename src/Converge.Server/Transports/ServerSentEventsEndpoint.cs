@@ -4,6 +4,7 @@ using System.Text.Json;
 using Converge.Protocol;
 using Converge.Protocol.Codecs;
 using Converge.Protocol.Frames;
+using Converge.Server.Sessions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -140,7 +141,14 @@ internal sealed partial class ServerSentEventsEndpoint(HttpSessionRegistry sessi
 
         // The JSON codec writes no line breaks, so one data line carries the whole frame.
         Append(buffer, "data: ");
-        JsonFrameCodec.Instance.Encode(frame, buffer);
+        if (SharedFrameEncoding.TryGet(frame, JsonFrameCodec.Instance, out var shared))
+        {
+            buffer.Write(shared.Span);
+        }
+        else
+        {
+            JsonFrameCodec.Instance.Encode(frame, buffer);
+        }
         Append(buffer, "\n\n");
     }
 

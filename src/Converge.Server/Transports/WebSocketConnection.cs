@@ -185,9 +185,15 @@ internal sealed partial class WebSocketConnection
         {
             await foreach (var frame in _session.Outbound.ReadAllAsync(abandon).ConfigureAwait(false))
             {
-                buffer.ResetWrittenCount();
-                _codec.Encode(frame, buffer);
-                await _socket.SendAsync(buffer.WrittenMemory, messageType, endOfMessage: true, abandon).ConfigureAwait(false);
+                ReadOnlyMemory<byte> message;
+                if (!SharedFrameEncoding.TryGet(frame, _codec, out message))
+                {
+                    buffer.ResetWrittenCount();
+                    _codec.Encode(frame, buffer);
+                    message = buffer.WrittenMemory;
+                }
+
+                await _socket.SendAsync(message, messageType, endOfMessage: true, abandon).ConfigureAwait(false);
             }
 
             var close = _session.CloseReason ?? new SessionClose(ConvergeCloseCode.Normal, "Closed.");

@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Threading.Channels;
+
+namespace Converge.BenchServer;
+
+/// <summary>
+/// The practical limit: a Kestrel WebSocket endpoint that forwards every message it receives to every socket, as the
+/// same bytes (no protocol, no encoding, no storage). Each socket has a bounded queue drained by its own send loop;
+/// a message that finds a queue full is dropped for that socket (the load generator counts what arrives).
+/// </summary>
+internal static class RawBroadcast
+{
+    private const int QueueCapacity = 10_000;
+
+    public static void Map(WebApplication app, string path)
+    {
+        var sockets = new ConcurrentDictionary<WebSocket, Channel<byte[]>>();
+        app.Map(path, async context =>
+        {
+            if (!context.WebSockets.IsWebSocketRequest)
+            {
+                context.Response.StatusCode = 426;
+                return;
+            }
+
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            var outbound = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true });
+            sockets[socket] = outbound;
+            var sending = SendLoopAsync(socket, outbound.Reader);
+            var buffer = new byte[4096];
+            try
+            {
+                while (socket.State == WebSocketState.Open)
+                {
+                    var received = await socket.ReceiveAsync(buffer, context.RequestAborted);
+                    if (received.MessageType == WebSocketMessageType.Close)
+                    {
+                        break;
+                    }
+
+                    var copy = buffer[..received.Count];
+                    foreach (var channel in sockets.Values)
+                    {
+                        channel.Writer.TryWrite(copy);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+            {
+            }
+            finally
+            {
+                sockets.TryRemove(socket, out _);
+                outbound.Writer.TryComplete();
+                await sending;
+            }
+        });
+    }
+
+    private static async Task SendLoopAsync(WebSocket socket, ChannelReader<byte[]> outbound)
+    {
+        try
+        {
+            await foreach (var message in outbound.ReadAllAsync())
+            {
+                await socket.SendAsync(message, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        {
+        }
+    }
+}
