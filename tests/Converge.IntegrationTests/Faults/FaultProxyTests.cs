@@ -69,7 +69,9 @@ public sealed class FaultProxyTests
         await roundTrip;
 
         Assert.True(upstream < TimeSpan.FromMilliseconds(300), $"the undelayed direction took {upstream.TotalMilliseconds} ms");
-        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(300), $"round trip took {clock.Elapsed.TotalMilliseconds} ms");
+        // The system timer may fire a millisecond or two before the Stopwatch says 300 ms (298.7 ms was seen); what
+        // matters is that the round trip was held by the blackhole rather than passed through at once.
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(280), $"round trip took {clock.Elapsed.TotalMilliseconds} ms");
     }
 
     [Fact]
@@ -312,7 +314,9 @@ public sealed class FaultProxyTests
         await RoundTripAsync(socket, "through the gap");
         await script.WaitAsync(Timeout);
 
-        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(300), $"round trip took {clock.Elapsed.TotalMilliseconds} ms");
+        // The system timer may fire a millisecond or two before the Stopwatch says 300 ms (298.7 ms was seen); what
+        // matters is that the round trip was held by the blackhole rather than passed through at once.
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(280), $"round trip took {clock.Elapsed.TotalMilliseconds} ms");
     }
 
     [Fact]

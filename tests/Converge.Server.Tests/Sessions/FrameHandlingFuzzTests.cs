@@ -25,6 +25,9 @@ public sealed class FrameHandlingFuzzTests
 {
     private const int Inputs = 100_000;
 
+    // Long enough that a loaded two-core CI box never trips it, short enough that a real hang fails the test.
+    private static readonly TimeSpan HangTimeout = TimeSpan.FromSeconds(30);
+
     private static readonly string[] Documents = ["d1", "d2", "d3"];
 
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement.Clone();
@@ -142,7 +145,7 @@ public sealed class FrameHandlingFuzzTests
                 try
                 {
                     var frame = codec.Decode(bytes);
-                    await session.HandleAsync(frame, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+                    await session.HandleAsync(frame, CancellationToken.None).AsTask().WaitAsync(HangTimeout);
                 }
                 catch (ProtocolException ex)
                 {
@@ -182,7 +185,7 @@ public sealed class FrameHandlingFuzzTests
                 await reader.HandleAsync(new HelloFrame(ConvergeProtocol.Version, "reader"), CancellationToken.None);
                 await reader.HandleAsync(new SubscribeFrame(document, 0), CancellationToken.None);
                 var snapshot = JsonMap.Empty;
-                while (await reader.Outbound.WaitToReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)))
+                while (await reader.Outbound.WaitToReadAsync().AsTask().WaitAsync(HangTimeout))
                 {
                     reader.Outbound.TryRead(out var frame);
                     if (frame is SnapshotFrame s)
