@@ -274,11 +274,14 @@ public sealed partial class PresenceHandle : IAsyncDisposable
         var first = !_joined.Task.IsCompleted;
         _users = next;
         var changed = Publish(snapshot.UserCount, snapshot.ConnectionCount, snapshot.Aggregated);
-        _joined.TrySetResult();
         if (first || flip || changed || joined.Count + left.Count + updated.Count > 0)
         {
             Raise(joined, left, updated);
         }
+
+        // Only after the first snapshot's event: completing first let the joiner's continuation (asynchronous) run
+        // ahead of it, so a handler attached right after JoinPresenceAsync saw everyone present "join" once more.
+        _joined.TrySetResult();
     }
 
     // Must hold _gate.

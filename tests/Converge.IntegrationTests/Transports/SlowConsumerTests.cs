@@ -48,6 +48,8 @@ public sealed class SlowConsumerTests
         proxy.DropConnections();
         await reader.UntilSequenceAsync(400);
         Assert.True(reader.State.ContentEquals(document.State));
-        Assert.Equal(ConnectionState.Connected, slow.State);
+        // Catching up 400 changes of 32 KiB through a queue of 64 may close it as slow once more on a loaded machine;
+        // that is the design (resumable), so what must hold is that it ends connected, not that it never blinked.
+        await slow.UntilStatusAsync(static s => s.State == ConnectionState.Connected, "connected after catching up");
     }
 }
