@@ -382,10 +382,21 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink, Prese
     {
         lock (_pushGate)
         {
-            foreach (var chunk in PushBatches.Split(document.TakeUnsent(), MaxChangesPerPush, maxBytes))
+            var unsent = document.TakeUnsent(connection.Pushes.Room, out var heldBack);
+            connection.Pushes.Pushed(unsent.Count, heldBack);
+            foreach (var chunk in PushBatches.Split(unsent, MaxChangesPerPush, maxBytes))
             {
                 connection.Outbound.Writer.TryWrite(new PushFrame(document.Id, chunk));
             }
+        }
+    }
+
+    // An answer freed room in the push window of the current connection: send what the window held back.
+    private void OnPushAnswered(ClientConnection connection)
+    {
+        if (connection.Pushes.Answered() && ReferenceEquals(connection, _connection))
+        {
+            SendUnsent(_documents.Values.ToArray());
         }
     }
 
@@ -605,6 +616,7 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink, Prese
                     CloseCode: ConvergeCloseCode.UnsupportedVersion));
             }
 
+            connection.Pushes.Limit = Math.Min(_options.MaxChangesInFlight, welcome.MaxPendingChanges ?? int.MaxValue);
             connection.StartHeartbeat(_options.Heartbeat, TimeSpan.FromMilliseconds(welcome.HeartbeatIntervalMs), _time);
             Log.Connected(_logger, transport.Name, welcome.SessionId);
             var inHello = subscriptions.Select(static s => s.DocumentId).ToHashSet(StringComparer.Ordinal);
@@ -739,9 +751,11 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink, Prese
                 break;
             case AckFrame ack:
                 Document(ack.DocumentId)?.OnAck(ack);
+                OnPushAnswered(connection);
                 break;
             case RejectFrame reject:
                 Document(reject.DocumentId)?.OnReject(reject);
+                OnPushAnswered(connection);
                 break;
             case SubscribedFrame subscribed:
                 Document(subscribed.DocumentId)?.OnSubscribed(subscribed);

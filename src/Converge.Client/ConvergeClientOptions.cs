@@ -79,6 +79,14 @@ public sealed class ConvergeClientOptions
     /// <summary>The largest frame accepted from the server, in bytes. Default 16 MiB (snapshots can be large).</summary>
     public int MaxFrameBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// How many pushed changes may be unanswered (neither acknowledged nor rejected) on one connection; the rest wait
+    /// in the outbox and go out as answers come back, so a long offline queue is replayed in a steady stream rather than
+    /// all at once into the server's limits. A server that announces a lower limit in its welcome
+    /// (<c>maxPendingChanges</c>; Converge servers do) is obeyed. Default 1,024; at least 1.
+    /// </summary>
+    public int MaxChangesInFlight { get; set; } = 1024;
+
     /// <summary>Whether to offer WebSocket permessage-deflate. Default <see langword="true"/> (ignored in the browser, which negotiates it itself).</summary>
     public bool EnableCompression { get; set; } = true;
 
@@ -125,6 +133,11 @@ public sealed class ConvergeClientOptions
         if (MaxFrameBytes < 1024)
         {
             throw new ArgumentException($"{nameof(MaxFrameBytes)} must be at least 1024; it is {MaxFrameBytes}.", nameof(MaxFrameBytes));
+        }
+
+        if (MaxChangesInFlight < 1)
+        {
+            throw new ArgumentException($"{nameof(MaxChangesInFlight)} must be at least 1; it is {MaxChangesInFlight}.", nameof(MaxChangesInFlight));
         }
 
         LocalStore?.Validate();

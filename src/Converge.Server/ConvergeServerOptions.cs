@@ -27,8 +27,14 @@ public sealed class ConvergeServerOptions
     /// or rejected). Default 4,096; at least 64. A push that would go over it is not applied: the session gets an <c>error</c>
     /// <c>too_many_pending</c> with <c>retryAfterMs</c> and is closed with 4429 (resumable); the client keeps the changes
     /// and pushes them again after reconnecting. Changes accepted before it are acknowledged as usual.
+    /// The welcome announces <see cref="AnnouncedPendingChanges"/> so that well-behaved clients never reach it.
     /// </summary>
     public int MaxPendingChangesPerClient { get; set; } = 4096;
+
+    // What the welcome tells a client it may have unanswered: under the hard limit, and small enough that the acks of
+    // a full window (one frame per change) take at most half the session's queue, leaving the rest to changes fanned
+    // out meanwhile, so a client replaying a long offline queue is never closed as a slow consumer by its own acks.
+    internal int AnnouncedPendingChanges => Math.Min(MaxPendingChangesPerClient, SessionQueueCapacity / 2);
 
     /// <summary>The largest frame a client may send, in bytes. Default 1 MiB. Larger frames close the session with 4413.</summary>
     public int MaxFrameBytes { get; set; } = 1024 * 1024;

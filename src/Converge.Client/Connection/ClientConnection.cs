@@ -38,6 +38,9 @@ internal sealed class ClientConnection : IDisposable
 
     public TaskCompletionSource<WelcomeFrame> Welcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Flow control of this connection's pushes (unanswered changes at once).</summary>
+    public PushWindow Pushes { get; } = new();
+
     public CancellationTokenSource Lifetime { get; }
 
     public Task SendLoop { get; set; } = Task.CompletedTask;

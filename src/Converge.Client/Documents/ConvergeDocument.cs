@@ -265,14 +265,37 @@ public sealed partial class ConvergeDocument
     }
 
     /// <summary>Pending changes not yet sent on this connection, marked as sent.</summary>
-    internal IReadOnlyList<ClientChange> TakeUnsent()
+    /// <summary>Marks up to <paramref name="max"/> unsent changes sent, oldest first, and returns them; <paramref name="more"/> when others are left to send.</summary>
+    internal IReadOnlyList<ClientChange> TakeUnsent(int max, out bool more)
     {
         lock (_gate)
         {
-            // A held text edit has no wire form yet (ConvergeDocument.Text.cs); later changes wait behind it, in order.
-            var unsent = _pending.TakeWhile(static p => !p.Held).Where(static p => !p.Sent).ToList();
-            unsent.ForEach(static p => p.Sent = true);
-            return unsent.Select(p => new ClientChange(_clientId, p.ClientSeq, p.Operations)).ToArray();
+            var unsent = new List<ClientChange>();
+            more = false;
+            foreach (var pending in _pending)
+            {
+                // A held text edit has no wire form yet (ConvergeDocument.Text.cs); later changes wait behind it, in order.
+                if (pending.Held)
+                {
+                    break;
+                }
+
+                if (pending.Sent)
+                {
+                    continue;
+                }
+
+                if (unsent.Count == max)
+                {
+                    more = true;
+                    break;
+                }
+
+                pending.Sent = true;
+                unsent.Add(new ClientChange(_clientId, pending.ClientSeq, pending.Operations));
+            }
+
+            return unsent;
         }
     }
 

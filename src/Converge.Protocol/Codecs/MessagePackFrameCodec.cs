@@ -58,11 +58,16 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
 
                 break;
             case WelcomeFrame f:
-                Header(ref writer, FrameCode.Welcome, 4);
+                Header(ref writer, FrameCode.Welcome, f.MaxPendingChanges is null ? 4 : 5);
                 writer.Write(f.ProtocolVersion);
                 writer.Write(f.SessionId);
                 writer.Write(f.HeartbeatIntervalMs);
                 writer.Write(f.MaxFrameBytes);
+                if (f.MaxPendingChanges is { } maxPending)
+                {
+                    writer.Write(maxPending);
+                }
+
                 break;
             case SubscribeFrame f:
                 Header(ref writer, FrameCode.Subscribe, 2);
@@ -222,7 +227,8 @@ public sealed partial class MessagePackFrameCodec : IFrameCodec
         {
             FrameCode.Hello => new HelloFrame(
                 fields.Int32(ref reader), fields.String(ref reader), fields.NullableString(ref reader), ReadSubscriptions(ref reader, ref fields)),
-            FrameCode.Welcome => new WelcomeFrame(fields.Int32(ref reader), fields.String(ref reader), fields.Int64(ref reader), fields.Int32(ref reader)),
+            FrameCode.Welcome => new WelcomeFrame(fields.Int32(ref reader), fields.String(ref reader), fields.Int64(ref reader), fields.Int32(ref reader),
+                fields.OptionalInt64(ref reader) is { } maxPending ? checked((int)maxPending) : null),
             FrameCode.Subscribe => new SubscribeFrame(fields.String(ref reader), fields.Int64(ref reader)),
             FrameCode.Unsubscribe => new UnsubscribeFrame(fields.String(ref reader)),
             FrameCode.Subscribed => new SubscribedFrame(fields.String(ref reader), fields.Int64(ref reader)),

@@ -222,7 +222,8 @@ internal sealed partial class ServerSession
 
         ClientId = hello.ClientId;
         Log.Hello(_logger, SessionId, hello.ClientId, hello.Subscriptions?.Count ?? 0);
-        TryEnqueue(new WelcomeFrame(ConvergeProtocol.Version, SessionId, (long)_options.HeartbeatInterval.TotalMilliseconds, _options.MaxFrameBytes));
+        TryEnqueue(new WelcomeFrame(ConvergeProtocol.Version, SessionId, (long)_options.HeartbeatInterval.TotalMilliseconds, _options.MaxFrameBytes,
+            _options.AnnouncedPendingChanges));
         foreach (var subscription in hello.Subscriptions ?? [])
         {
             await SubscribeAsync(subscription.DocumentId, subscription.Since, cancellationToken).ConfigureAwait(false);

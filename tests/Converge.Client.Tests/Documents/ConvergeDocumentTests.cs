@@ -220,10 +220,10 @@ public sealed class ConvergeDocumentTests
         Assert.Empty(_sink.Frames);
 
         _document.BeginSubscription();
-        var unsent = _document.TakeUnsent();
+        var unsent = _document.TakeUnsent(int.MaxValue, out _);
         Assert.Equal([1L, 2L], unsent.Select(static c => c.ClientSeq));
         Assert.All(unsent, static c => Assert.Equal(Me, c.ClientId));
-        Assert.Empty(_document.TakeUnsent());
+        Assert.Empty(_document.TakeUnsent(int.MaxValue, out _));
     }
 
     [Fact]
@@ -246,7 +246,7 @@ public sealed class ConvergeDocumentTests
         }
 
         // A zero flush window: every change goes out at once, in its own frame.
-        public void ScheduleFlush(ConvergeDocument document) => Frames.Add(new PushFrame(document.Id, document.TakeUnsent()));
+        public void ScheduleFlush(ConvergeDocument document) => Frames.Add(new PushFrame(document.Id, document.TakeUnsent(int.MaxValue, out _)));
     }
 }
 

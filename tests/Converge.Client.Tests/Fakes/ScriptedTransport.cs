@@ -15,6 +15,9 @@ internal sealed class ScriptedServer
 
     public List<AccessTokenRequest> TokenRequests { get; } = [];
 
+    /// <summary>What the welcome announces as <see cref="WelcomeFrame.MaxPendingChanges"/>; null says nothing.</summary>
+    public int? MaxPendingChanges { get; set; }
+
     /// <summary>When false, pings are swallowed (a blackholed server).</summary>
     public bool AnswerPings { get; set; } = true;
 
@@ -86,7 +89,7 @@ internal sealed class ScriptedTransport(ScriptedServer server, TransportKind kin
         }
 
         Sent.Add(hello);
-        _inbound.Writer.TryWrite(new WelcomeFrame(ConvergeProtocol.Version, "session", 15000, 1 << 20));
+        _inbound.Writer.TryWrite(new WelcomeFrame(ConvergeProtocol.Version, "session", 15000, 1 << 20, server.MaxPendingChanges));
         return ValueTask.CompletedTask;
     }
 

@@ -145,7 +145,7 @@ public sealed class DocumentJournalTests : IAsyncDisposable
         Assert.Equal("server", document.ConfirmedState["title"].GetString());
 
         Assert.Equal(5, document.BeginSubscription().Since);
-        Assert.Equal([1L], document.TakeUnsent().Select(static c => c.ClientSeq));
+        Assert.Equal([1L], document.TakeUnsent(int.MaxValue, out _).Select(static c => c.ClientSeq));
         Assert.Equal(2, (await document.SetAsync("more", Json(true))).ClientSequence);
 
         document.OnChanges(new ChangesFrame("doc", [Remote(6), new ServerChange(7, _store.ClientId, 1, [new SetValue("title", Json("mine"))])]));
@@ -193,6 +193,6 @@ public sealed class DocumentJournalTests : IAsyncDisposable
     {
         public bool TrySend(Frame frame) => true;
 
-        public void ScheduleFlush(ConvergeDocument document) => document.TakeUnsent();
+        public void ScheduleFlush(ConvergeDocument document) => document.TakeUnsent(int.MaxValue, out _);
     }
 }

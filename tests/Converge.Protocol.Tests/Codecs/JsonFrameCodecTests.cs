@@ -18,6 +18,7 @@ public sealed class JsonFrameCodecTests
         new HelloFrame(1, "client", "token", [new Subscription("doc", 5)]),
         new HelloFrame(1, "client"),
         new WelcomeFrame(1, "session", 15000, 1 << 20),
+        new WelcomeFrame(1, "session", 15000, 1 << 20, 512),
         new SubscribeFrame("doc", 3),
         new UnsubscribeFrame("doc"),
         new SubscribedFrame("doc", 9),
@@ -119,6 +120,7 @@ public sealed class StrictDecodingTests
     [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"removeFromSet","key":"k","element":"e","tags":[]}]}]}""")]
     [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"removeFromSet","key":"k","element":"e","tags":[1]}]}]}""")]
     [InlineData("""{"type":"snapshot","documentId":"d","sequence":1,"operations":[],"offset":0}""")]
+    [InlineData("""{"type":"welcome","protocolVersion":1,"sessionId":"s","heartbeatIntervalMs":15000,"maxFrameBytes":1024,"maxPendingChanges":0}""")]
     [InlineData("""{"type":"snapshot","documentId":"d","sequence":1,"operations":[{"op":"remove","key":"k"}],"offset":3,"total":3}""")]
     [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"set","key":"k","value":"\ud800"}]}]}""")]
     [InlineData("""{"type":"push","documentId":"d","changes":[{"clientId":"c","clientSeq":1,"operations":[{"op":"set","key":"k","value":{"\udc00x":1}}]}]}""")]

@@ -78,7 +78,7 @@ public sealed class MessagePackFrameCodecTests
         Gen.Select(Id, Gen.Long[0, 100]).Select(t => (Frame)new SubscribeFrame(t.Item1, t.Item2)),
         Id.Select(d => (Frame)new UnsubscribeFrame(d)),
         Gen.Select(Id, Gen.Long[0, 100]).Select(t => (Frame)new SubscribedFrame(t.Item1, t.Item2)),
-        Gen.Select(Id, Gen.Long[1, 100000], Gen.Int[1024, 1 << 24]).Select(t => (Frame)new WelcomeFrame(1, t.Item1, t.Item2, t.Item3)));
+        Gen.Select(Id, Gen.Long[1, 100000], Gen.Int[1024, 1 << 24], Gen.Int[1, 1 << 20].Nullable()).Select(t => (Frame)new WelcomeFrame(1, t.Item1, t.Item2, t.Item3, t.Item4)));
 
     [Fact]
     public void A_deeply_nested_unknown_trailing_field__is_malformed_not_a_stack_overflow()

@@ -77,14 +77,17 @@ internal sealed class AuthorityHarness : IAsyncDisposable
     }
 
     /// <summary>A session that said hello as <paramref name="clientId"/> and subscribed to <paramref name="documentId"/> from <paramref name="since"/>.</summary>
-    public async Task<ServerSession> ConnectAsync(string clientId, string documentId, long since = 0)
+    public async Task<ServerSession> ConnectAsync(string clientId, string documentId, long since = 0) =>
+        (await HelloAsync(clientId, [new Subscription(documentId, since)])).Session;
+
+    /// <summary>A session that said hello as <paramref name="clientId"/>, and the welcome it got.</summary>
+    public async Task<(ServerSession Session, WelcomeFrame Welcome)> HelloAsync(string clientId, IReadOnlyList<Subscription>? subscriptions = null)
     {
         var session = new ServerSession(Guid.NewGuid().ToString("N"), new ClaimsPrincipal(new ClaimsIdentity()), Registry,
             _services.GetRequiredService<IDocumentAuthorizer>(), _services.GetRequiredService<Observability.ConvergeServerMetrics>(),
             _services.GetRequiredService<Converge.Server.Presence.PresenceRegistry>(), Options, NullLogger.Instance);
-        await session.HandleAsync(new HelloFrame(ConvergeProtocol.Version, clientId, null, [new Subscription(documentId, since)]), CancellationToken.None);
-        await NextAsync<WelcomeFrame>(session);
-        return session;
+        await session.HandleAsync(new HelloFrame(ConvergeProtocol.Version, clientId, null, subscriptions), CancellationToken.None);
+        return (session, await NextAsync<WelcomeFrame>(session));
     }
 
     public static PushFrame Push(string documentId, string clientId, long clientSeq, string key, object value) =>
