@@ -223,22 +223,25 @@ internal sealed partial class WebSocketConnection
         var messageType = _codec.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
         try
         {
-            await foreach (var frame in _session.Outbound.ReadAllAsync(abandon).ConfigureAwait(false))
+            // WaitToReadAsync and TryRead rather than ReadAllAsync: no enumerator kept alive for the connection's lifetime.
+            var outbound = _session.Outbound;
+            while (await outbound.WaitToReadAsync(abandon).ConfigureAwait(false))
             {
-                ReadOnlyMemory<byte> message;
-                if (!SharedFrameEncoding.TryGet(frame, _codec, out message))
+                while (outbound.TryRead(out var frame))
                 {
-                    buffer ??= new ArrayBufferWriter<byte>(FirstSendBufferBytes);
-                    buffer.ResetWrittenCount();
-                    _codec.Encode(frame, buffer);
-                    message = buffer.WrittenMemory;
+                    ReadOnlyMemory<byte> message;
+                    if (!SharedFrameEncoding.TryGet(frame, _codec, out message))
+                    {
+                        buffer ??= new ArrayBufferWriter<byte>(FirstSendBufferBytes);
+                        buffer.ResetWrittenCount();
+                        _codec.Encode(frame, buffer);
+                        message = buffer.WrittenMemory;
+                    }
+
+                    await _socket.SendAsync(message, messageType, endOfMessage: true, abandon).ConfigureAwait(false);
                 }
 
-                await _socket.SendAsync(message, messageType, endOfMessage: true, abandon).ConfigureAwait(false);
-                if (_session.Outbound.Count == 0)
-                {
-                    buffer = null;
-                }
+                buffer = null;
             }
 
             var close = _session.CloseReason ?? new SessionClose(ConvergeCloseCode.Normal, "Closed.");
