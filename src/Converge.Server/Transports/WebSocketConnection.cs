@@ -12,6 +12,7 @@ namespace Converge.Server.Transports;
 /// session's outbound queue, then closes with the session's close code. Bad input ends here as an error frame and
 /// a documented close code; it never escapes as an exception.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "RunAsync owns and disposes _receiveAbort (using); the field only lets the static closing callback reach it.")]
 internal sealed partial class WebSocketConnection
 {
     private const int InitialBufferBytes = 4096;
@@ -28,6 +29,9 @@ internal sealed partial class WebSocketConnection
 
     // Disposed as soon as hello has arrived: a connection holds no timer it no longer needs while it idles.
     private ITimer? _helloTimer;
+
+    // Cancels both loops CloseTimeout after closing starts (set once RunAsync starts).
+    private CancellationTokenSource? _receiveAbort;
     private readonly ILogger _logger;
 
     public WebSocketConnection(WebSocket socket, ServerSession session, IFrameCodec codec, ConvergeServerOptions options, TimeProvider time, SessionTracker tracker, ILogger logger)
@@ -60,8 +64,13 @@ internal sealed partial class WebSocketConnection
         using var tracked = _tracker.Track("websocket");
 
         // Once closing starts, give the peer CloseTimeout to answer our close frame, then stop waiting.
-        using var receiveAbort = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
-        using var closingRegistration = _session.Closing.Register(() => receiveAbort.CancelAfter(_options.CloseTimeout));
+        using var receiveAbort = _receiveAbort = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        // A static callback with this connection as its state: no closure and delegate held per connection while it idles.
+        using var closingRegistration = _session.Closing.Register(static state =>
+        {
+            var connection = (WebSocketConnection)state!;
+            connection._receiveAbort!.CancelAfter(connection._options.CloseTimeout);
+        }, this);
 
         using var rateLimiter = new Security.FrameRateLimiter(_options.MaxFramesPerSecond, _options.FrameBurst, _time);
         // A peer that stops reading fills its TCP window and would block a send forever: sends give up too, once closing
