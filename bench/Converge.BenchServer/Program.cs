@@ -68,6 +68,10 @@ app.MapGet("/bench/gc", () =>
     return Results.Json(new MemoryReport(GC.GetTotalMemory(forceFullCollection: false), self.WorkingSet64), BenchJsonContext.Default.MemoryReport);
 });
 
+// Rows per durable transaction for the durability comparison (converge only; the raw servers report zeros).
+using var commits = new CommitCounter();
+app.MapGet("/bench/commits", () => Results.Json(commits.Report(), BenchJsonContext.Default.CommitReport));
+
 await app.StartAsync();
 Console.WriteLine("ready");
 await app.WaitForShutdownAsync();

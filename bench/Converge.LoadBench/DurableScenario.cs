@@ -37,15 +37,19 @@ internal static class DurableScenario
                 writers[i].OnAck = ack => Volatile.Read(ref waiting[index])?.TrySetResult(ack.Sequence);
             }
 
-            // Warm-up second, then the measured window.
-            await WriteForAsync(writers, waiting, TimeSpan.FromSeconds(1), null);
+            // Warm-up (Settings.DurableWarmupSeconds), then the measured window.
+            await WriteForAsync(writers, waiting, TimeSpan.FromSeconds(settings.DurableWarmupSeconds), null);
+            var commitsBefore = await server.CommitsAsync();
             var cpu = server.CpuTime();
             var started = Stopwatch.GetTimestamp();
             var acknowledged = await WriteForAsync(writers, waiting, TimeSpan.FromSeconds(settings.DurableSeconds), latencies);
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             var cores = (server.CpuTime() - cpu).TotalSeconds / seconds;
+            var commitsAfter = await server.CommitsAsync();
+            var transactions = commitsAfter.Transactions - commitsBefore.Transactions;
+            var rowsPerCommit = transactions > 0 ? (double)(commitsAfter.Changes - commitsBefore.Changes) / transactions : double.NaN;
             return Log(new DurableRun("Converge server (WebSocket clients, ack after fsync)", writers.Count, seconds, acknowledged,
-                latencies.Percentile(0.5), latencies.Percentile(0.99), double.NaN, cores));
+                latencies.Percentile(0.5), latencies.Percentile(0.99), rowsPerCommit, cores));
         }
         finally
         {
@@ -119,7 +123,7 @@ internal static class DurableScenario
                 return acknowledged;
             }
 
-            await WriteFor(TimeSpan.FromSeconds(1), null);
+            await WriteFor(TimeSpan.FromSeconds(settings.DurableWarmupSeconds), null);
             var latencies = new DeliveryRecorder(long.MaxValue);
             var cpu = server.CpuTime();
             var started = Stopwatch.GetTimestamp();
@@ -204,7 +208,7 @@ internal static class DurableScenario
                 return acknowledged;
             }
 
-            await WriteFor(TimeSpan.FromSeconds(1), null);
+            await WriteFor(TimeSpan.FromSeconds(settings.DurableWarmupSeconds), null);
             var latencies = new DeliveryRecorder(long.MaxValue);
             var commitsBefore = commits;
             var rowsBefore = rows;

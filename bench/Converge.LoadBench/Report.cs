@@ -24,7 +24,7 @@ internal static class Report
         b.AppendLine("    # which builds Release and runs:");
         b.AppendLine(Inv($"    dotnet bench/Converge.LoadBench/bin/Release/net10.0/Converge.LoadBench.dll --server bench/Converge.BenchServer/bin/Release/net10.0/Converge.BenchServer.dll \\"));
         b.AppendLine(Inv($"      --clients {s.Clients} --rate {s.Rate} --seconds {s.Seconds} --grace {s.Grace} --paced-rate {s.PacedRate} --paced-seconds {s.PacedSeconds} \\"));
-        b.AppendLine(Inv($"      --flat-messages {s.FlatMessages} --durable-writers {s.DurableWriters} --durable-seconds {s.DurableSeconds} --offline-changes {s.OfflineChanges}"));
+        b.AppendLine(Inv($"      --flat-messages {s.FlatMessages} --durable-writers {s.DurableWriters} --durable-seconds {s.DurableSeconds} --durable-warmup {s.DurableWarmupSeconds} --offline-changes {s.OfflineChanges}"));
         b.AppendLine();
 
         b.AppendLine("### Against issue 9's targets");

@@ -93,6 +93,14 @@ internal sealed class ServerProcess : IAsyncDisposable
         return (document.RootElement.GetProperty("gcHeapBytes").GetInt64(), document.RootElement.GetProperty("workingSetBytes").GetInt64());
     }
 
+    /// <summary>Changes the Converge server has made durable so far, and the store transactions that carried them.</summary>
+    public async Task<(long Changes, long Transactions)> CommitsAsync()
+    {
+        var json = await Http.GetStringAsync(new Uri($"http://127.0.0.1:{Port}/bench/commits"));
+        using var document = JsonDocument.Parse(json);
+        return (document.RootElement.GetProperty("changes").GetInt64(), document.RootElement.GetProperty("transactions").GetInt64());
+    }
+
     /// <summary>Samples the resident set every 100 ms until disposed and keeps the peak.</summary>
     public ResidentPeak SamplePeak() => new(this);
 

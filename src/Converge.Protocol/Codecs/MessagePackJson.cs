@@ -166,7 +166,8 @@ internal static class MessagePackJson
                         throw new ProtocolException(ErrorCodes.MalformedFrame, "Map keys must be strings.");
                     }
 
-                    json.WritePropertyName(MessagePackStrictReads.ReadString(ref reader)!);
+                    byte[]? nameScratch = null;
+                    json.WritePropertyName(MessagePackStrictReads.ReadUtf8(ref reader, ref nameScratch));
                     Copy(ref reader, json, depthLeft - 1);
                 }
 
@@ -183,7 +184,9 @@ internal static class MessagePackJson
                 json.WriteEndArray();
                 break;
             case MessagePackType.String:
-                json.WriteStringValue(MessagePackStrictReads.ReadString(ref reader));
+                // Straight from the frame's UTF-8 (checked) into the JSON: no string in between.
+                byte[]? scratch = null;
+                json.WriteStringValue(MessagePackStrictReads.ReadUtf8(ref reader, ref scratch));
                 break;
             case MessagePackType.Boolean:
                 json.WriteBooleanValue(reader.ReadBoolean());
@@ -239,19 +242,18 @@ internal static class MessagePackJson
 
     private static bool TryReadUInt64(this ref MessagePackReader reader, out ulong value)
     {
-        // Values above long.MaxValue only fit a ulong; everything else reads as a long below.
-        var peek = reader.CreatePeekReader();
-        try
+        // Values above long.MaxValue only fit a ulong, and only the uint64 format holds them; everything else reads as a
+        // long below. Checked by the format code, not by catching ReadUInt64's OverflowException: every negative number
+        // would otherwise cost an exception.
+        if (reader.NextCode == MessagePackCode.UInt64)
         {
+            var peek = reader.CreatePeekReader();
             value = peek.ReadUInt64();
             if (value > long.MaxValue)
             {
                 reader.ReadUInt64();
                 return true;
             }
-        }
-        catch (OverflowException)
-        {
         }
 
         value = 0;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using MessagePack;
 
@@ -55,19 +56,40 @@ internal static class MessagePackStrictReads
     /// <summary>A str (or nil, as null) that must be valid UTF-8.</summary>
     public static string? ReadString(ref MessagePackReader reader)
     {
-        if (reader.ReadStringSequence() is not { } bytes)
+        if (reader.TryReadNil())
         {
             return null;
         }
 
         try
         {
-            return StrictUtf8.GetString(bytes);
+            if (reader.TryReadStringSpan(out var span))
+            {
+                return span.Length <= Utf8StringCache.MaxBytes ? Utf8StringCache.Current.Get(span, StrictUtf8) : StrictUtf8.GetString(span);
+            }
+
+            return StrictUtf8.GetString(reader.ReadStringSequence()!.Value);
         }
         catch (DecoderFallbackException)
         {
             throw Malformed("A string is not valid UTF-8.");
         }
+    }
+
+    /// <summary>
+    /// A str's bytes, checked to be valid UTF-8, without making a string: for values that go straight on into JSON.
+    /// The span points into the reader's buffer; <paramref name="scratch"/> holds the bytes when the str spans segments.
+    /// </summary>
+    public static ReadOnlySpan<byte> ReadUtf8(ref MessagePackReader reader, ref byte[]? scratch)
+    {
+        if (!reader.TryReadStringSpan(out var span))
+        {
+            var sequence = reader.ReadStringSequence() ?? throw Malformed("A required string is nil.");
+            scratch = sequence.ToArray();
+            span = scratch;
+        }
+
+        return System.Text.Unicode.Utf8.IsValid(span) ? span : throw Malformed("A string is not valid UTF-8.");
     }
 
     private static ProtocolException Malformed(string message) => new(ErrorCodes.MalformedFrame, message);

@@ -32,6 +32,9 @@ internal sealed partial class ServerSession
     private int _pendingChanges;
     private ITimer? _liveness;
 
+    // The liveness check's clock, kept here so that the timer's state is the session itself (no boxed pair per session).
+    private TimeProvider? _clock;
+
     private readonly IDocumentAuthorizer _authorizer;
     private readonly Observability.ConvergeServerMetrics _metrics;
     private readonly Presence.PresenceRegistry _presence;
@@ -88,15 +91,16 @@ internal sealed partial class ServerSession
     {
         Touch(time);
         var period = _options.ClientTimeout / 3;
+        _clock = time;
         _liveness = time.CreateTimer(static state =>
         {
-            var (session, clock) = ((ServerSession, TimeProvider))state!;
-            if (clock.GetElapsedTime(Volatile.Read(ref session._lastSeenTicks)) > session._options.ClientTimeout)
+            var session = (ServerSession)state!;
+            if (session._clock!.GetElapsedTime(Volatile.Read(ref session._lastSeenTicks)) > session._options.ClientTimeout)
             {
                 Log.Silent(session._logger, session.SessionId, session._options.ClientTimeout);
                 session.Fail(ErrorCodes.Timeout, $"Nothing heard from the client for {session._options.ClientTimeout}.");
             }
-        }, (this, time), period, period);
+        }, this, period, period);
     }
 
     /// <summary>Queues a frame. Returns false, and closes the session as a slow consumer, when the queue is full.</summary>

@@ -12,9 +12,13 @@ namespace Converge.Server.Transports;
 /// session's outbound queue, then closes with the session's close code. Bad input ends here as an error frame and
 /// a documented close code; it never escapes as an exception.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "RunAsync owns and disposes _receiveAbort (using); the field only lets the static closing callback reach it.")]
 internal sealed partial class WebSocketConnection
 {
     private const int InitialBufferBytes = 4096;
+
+    // Most frames a session gets alone are small (welcome, subscribed, acks); the writer grows for the rest.
+    private const int FirstSendBufferBytes = 256;
 
     private readonly WebSocket _socket;
     private readonly ServerSession _session;
@@ -22,6 +26,12 @@ internal sealed partial class WebSocketConnection
     private readonly ConvergeServerOptions _options;
     private readonly TimeProvider _time;
     private readonly SessionTracker _tracker;
+
+    // Disposed as soon as hello has arrived: a connection holds no timer it no longer needs while it idles.
+    private ITimer? _helloTimer;
+
+    // Cancels both loops CloseTimeout after closing starts (set once RunAsync starts).
+    private CancellationTokenSource? _receiveAbort;
     private readonly ILogger _logger;
 
     public WebSocketConnection(WebSocket socket, ServerSession session, IFrameCodec codec, ConvergeServerOptions options, TimeProvider time, SessionTracker tracker, ILogger logger)
@@ -42,7 +52,7 @@ internal sealed partial class WebSocketConnection
             ((ServerSession)state!).Fail(ErrorCodes.ShuttingDown, "The server is shutting down; reconnect and resume."), _session);
         using var abortedRegistration = aborted.Register(static state =>
             ((ServerSession)state!).Close(ConvergeCloseCode.Normal, "The connection was aborted."), _session);
-        using var helloTimer = _time.CreateTimer(static state =>
+        _helloTimer = _time.CreateTimer(static state =>
         {
             var session = (ServerSession)state!;
             if (!session.HasHello)
@@ -54,8 +64,13 @@ internal sealed partial class WebSocketConnection
         using var tracked = _tracker.Track("websocket");
 
         // Once closing starts, give the peer CloseTimeout to answer our close frame, then stop waiting.
-        using var receiveAbort = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
-        using var closingRegistration = _session.Closing.Register(() => receiveAbort.CancelAfter(_options.CloseTimeout));
+        using var receiveAbort = _receiveAbort = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        // A static callback with this connection as its state: no closure and delegate held per connection while it idles.
+        using var closingRegistration = _session.Closing.Register(static state =>
+        {
+            var connection = (WebSocketConnection)state!;
+            connection._receiveAbort!.CancelAfter(connection._options.CloseTimeout);
+        }, this);
 
         using var rateLimiter = new Security.FrameRateLimiter(_options.MaxFramesPerSecond, _options.FrameBurst, _time);
         // A peer that stops reading fills its TCP window and would block a send forever: sends give up too, once closing
@@ -76,6 +91,7 @@ internal sealed partial class WebSocketConnection
         }
         finally
         {
+            _helloTimer?.Dispose();
             _session.Close(ConvergeCloseCode.Normal, "Connection ended.");
             await send.ConfigureAwait(false);
             await _session.EndAsync().ConfigureAwait(false);
@@ -88,22 +104,40 @@ internal sealed partial class WebSocketConnection
 
     private async Task ReceiveLoopAsync(Security.FrameRateLimiter rateLimiter, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
+        // Rented only while a message is arriving: most connections are idle most of the time, and a buffer each held
+        // while waiting was about a quarter of an idle connection's server memory (docs/benchmarks.md, "Hot path").
+        byte[]? buffer = null;
         try
         {
             var length = 0;
             var discarding = false;
             while (true)
             {
-                if (length == buffer.Length)
+                ValueWebSocketReceiveResult result;
+                if (buffer is null)
                 {
-                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, _options.MaxFrameBytes + 1));
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
+                    // Waits for the next message without a buffer (as Kestrel and SignalR do); it may also return a whole
+                    // empty message, or the close.
+                    result = await _socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+                    if (result.MessageType != WebSocketMessageType.Close && !result.EndOfMessage)
+                    {
+                        buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
+                        continue;
+                    }
+                }
+                else
+                {
+                    if (length == buffer.Length)
+                    {
+                        var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, _options.MaxFrameBytes + 1));
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
                 }
 
-                var result = await _socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
                 _session.Touch(_time);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
@@ -131,14 +165,22 @@ internal sealed partial class WebSocketConnection
                     continue;
                 }
 
-                await DispatchAsync(result.MessageType, buffer.AsMemory(0, length), rateLimiter, cancellationToken).ConfigureAwait(false);
+                await DispatchAsync(result.MessageType, buffer is null ? ReadOnlyMemory<byte>.Empty : buffer.AsMemory(0, length), rateLimiter, cancellationToken).ConfigureAwait(false);
                 discarding = _session.CloseReason is not null;
                 length = 0;
+                if (buffer is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = null;
+                }
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
@@ -161,6 +203,11 @@ internal sealed partial class WebSocketConnection
 
             var frame = _codec.Decode(payload.Span);
             await _session.HandleAsync(frame, cancellationToken).ConfigureAwait(false);
+            if (_helloTimer is not null && _session.HasHello)
+            {
+                _helloTimer.Dispose();
+                _helloTimer = null;
+            }
         }
         catch (ProtocolException ex)
         {
@@ -179,21 +226,31 @@ internal sealed partial class WebSocketConnection
 
     private async Task SendLoopAsync(CancellationToken abandon)
     {
-        var buffer = new ArrayBufferWriter<byte>(InitialBufferBytes);
+        // Made on the first frame this session alone gets and dropped whenever the queue runs dry: an idle session holds
+        // no buffer, and one large snapshot's buffer is not kept for the connection's lifetime.
+        ArrayBufferWriter<byte>? buffer = null;
         var messageType = _codec.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
         try
         {
-            await foreach (var frame in _session.Outbound.ReadAllAsync(abandon).ConfigureAwait(false))
+            // WaitToReadAsync and TryRead rather than ReadAllAsync: no enumerator kept alive for the connection's lifetime.
+            var outbound = _session.Outbound;
+            while (await outbound.WaitToReadAsync(abandon).ConfigureAwait(false))
             {
-                ReadOnlyMemory<byte> message;
-                if (!SharedFrameEncoding.TryGet(frame, _codec, out message))
+                while (outbound.TryRead(out var frame))
                 {
-                    buffer.ResetWrittenCount();
-                    _codec.Encode(frame, buffer);
-                    message = buffer.WrittenMemory;
+                    ReadOnlyMemory<byte> message;
+                    if (!SharedFrameEncoding.TryGet(frame, _codec, out message))
+                    {
+                        buffer ??= new ArrayBufferWriter<byte>(FirstSendBufferBytes);
+                        buffer.ResetWrittenCount();
+                        _codec.Encode(frame, buffer);
+                        message = buffer.WrittenMemory;
+                    }
+
+                    await _socket.SendAsync(message, messageType, endOfMessage: true, abandon).ConfigureAwait(false);
                 }
 
-                await _socket.SendAsync(message, messageType, endOfMessage: true, abandon).ConfigureAwait(false);
+                buffer = null;
             }
 
             var close = _session.CloseReason ?? new SessionClose(ConvergeCloseCode.Normal, "Closed.");

@@ -99,6 +99,81 @@ public sealed class MessagePackFrameCodecTests
     }
 
     [Fact]
+    public void A_value_string_or_map_key_that_is_not_utf8__is_malformed_not_silently_replaced()
+    {
+        // [3 (subscribe)... no: a snapshot whose one set's value is "a\xFF", then one whose value is {"a\xFF": 1}.
+        var valid = Encode(new SnapshotFrame("d", 1, [new SetValue("k", JsonDocument.Parse("\"ab\"").RootElement)]));
+        var asValue = Replace(valid, [0xA2, (byte)'a', (byte)'b'], [0xA2, (byte)'a', 0xFF]);
+        Assert.Equal(ErrorCodes.MalformedFrame, Assert.Throws<ProtocolException>(() => Binary.Decode(asValue)).ErrorCode);
+
+        var map = Encode(new SnapshotFrame("d", 1, [new SetValue("k", JsonDocument.Parse("{\"ab\":1}").RootElement)]));
+        var asKey = Replace(map, [0xA2, (byte)'a', (byte)'b'], [0xA2, (byte)'a', 0xFF]);
+        Assert.Equal(ErrorCodes.MalformedFrame, Assert.Throws<ProtocolException>(() => Binary.Decode(asKey)).ErrorCode);
+    }
+
+    [Fact]
+    public void A_short_string_that_is_not_utf8__stays_malformed_when_decoded_again()
+    {
+        // The decoder remembers short strings by their bytes; invalid ones must never be remembered as valid.
+        byte[] bytes = [0x93, 0x03, 0xA2, (byte)'d', 0xFF, 0x00];
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(ErrorCodes.MalformedFrame, Assert.Throws<ProtocolException>(() => Binary.Decode(bytes)).ErrorCode);
+        }
+    }
+
+    [Fact]
+    public void The_same_client_id_and_key_in_every_change__decode_to_one_string_instance()
+    {
+        var value = JsonDocument.Parse("[1,\"x\"]").RootElement;
+        var frame = new ChangesFrame("d", [new ServerChange(1, "client-1", 1, [new SetValue("key", value)]), new ServerChange(2, "client-1", 2, [new SetValue("key", value)])]);
+        var decoded = (ChangesFrame)Binary.Decode(Encode(frame));
+        Assert.Same(decoded.Changes[0].ClientId, decoded.Changes[1].ClientId);
+        Assert.Same(decoded.Changes[0].Operations[0].Key, decoded.Changes[1].Operations[0].Key);
+        Assert.Equal("client-1", decoded.Changes[1].ClientId);
+    }
+
+    [Fact]
+    public void Negative_integers_in_a_value__decode_without_throwing_an_exception_inside()
+    {
+        // Each exception thrown and caught inside the decoder costs microseconds; negative numbers are ordinary values.
+        var frame = Encode(new SnapshotFrame("d", 1, [new SetValue("n", JsonDocument.Parse("[-1,-200,-70000,-5000000000]").RootElement)]));
+        Binary.Decode(frame);
+        var thrown = 0;
+        var thread = Environment.CurrentManagedThreadId;
+        void Count(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
+        {
+            if (Environment.CurrentManagedThreadId == thread)
+            {
+                Interlocked.Increment(ref thrown);
+            }
+        }
+
+        AppDomain.CurrentDomain.FirstChanceException += Count;
+        SnapshotFrame decoded;
+        try
+        {
+            decoded = (SnapshotFrame)Binary.Decode(frame);
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.FirstChanceException -= Count;
+        }
+
+        Assert.Equal(0, thrown);
+        Assert.Equal("[-1,-200,-70000,-5000000000]", ((SetValue)decoded.Operations[0]).Value.GetRawText());
+    }
+
+    private static byte[] Replace(byte[] bytes, byte[] find, byte[] with)
+    {
+        var at = bytes.AsSpan().IndexOf(find);
+        Assert.True(at >= 0);
+        var copy = bytes.ToArray();
+        with.CopyTo(copy, at);
+        return copy;
+    }
+
+    [Fact]
     public void Any_frame__means_the_same_after_a_trip_through_messagepack_as_in_json()
     {
         AnyFrame.Sample(frame =>
