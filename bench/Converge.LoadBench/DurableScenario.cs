@@ -9,9 +9,10 @@ using Microsoft.Data.Sqlite;
 namespace Converge.LoadBench;
 
 /// <summary>
-/// Acknowledged durable changes per second. Converge: W writers (thin protocol clients) on one document, each
-/// pushing one change and waiting for its ack before the next; the server makes every change durable (SQLite WAL,
-/// synchronous=FULL, group commit) before acking. Raw SQLite: the same W writers as tasks handing a row to one
+/// Acknowledged durable changes per second. Converge: W writers (thin protocol clients), each pushing one change and
+/// waiting for its ack before the next, either all on one document (each change also fanned out to the other W − 1)
+/// or each on its own (no fan-out, as in the raw loop); the server makes every change durable (SQLite WAL,
+/// synchronous=FULL, group commit within and across documents) before acking. Raw SQLite: the same W writers as tasks handing a row to one
 /// writer loop that commits whatever is queued as one transaction (group commit) and then releases them — same
 /// schema, same pragmas, same row contents. Also a naive loop (one row per transaction) for scale.
 /// </summary>
@@ -20,12 +21,19 @@ internal static class DurableScenario
     private const string DocumentId = "durable";
     private const int MaxChangesPerCommit = 512; // ConvergeServerOptions.MaxChangesPerCommit's default
 
-    public static async Task<DurableRun> RunConvergeAsync(string serverDll, Settings settings)
+    /// <summary>Name of the run with every writer on one document: each change is also fanned out to the other writers.</summary>
+    public const string SharedDocument = "Converge server, one shared document (WebSocket clients, ack after fsync, fan-out to the other writers)";
+
+    /// <summary>Name of the run with a document per writer: no fan-out, like the raw loop; the groups meet in cross-document group commit.</summary>
+    public const string DocumentPerWriter = "Converge server, a document per writer (WebSocket clients, ack after fsync, no fan-out)";
+
+    public static async Task<DurableRun> RunConvergeAsync(string serverDll, Settings settings, bool documentPerWriter)
     {
-        FanoutScenario.Log("durable: Converge server");
+        FanoutScenario.Log(documentPerWriter ? "durable: Converge server, a document per writer" : "durable: Converge server, one shared document");
         await using var server = await ServerProcess.StartAsync(serverDll, "converge");
         var uri = new Uri($"ws://127.0.0.1:{server.Port}/sync");
-        var writers = await Connecting.ManyAsync(settings.DurableWriters, i => ThinConvergeConnection.ConnectAsync(uri, $"bench-writer-{i:00}", DocumentId));
+        var writers = await Connecting.ManyAsync(settings.DurableWriters,
+            i => ThinConvergeConnection.ConnectAsync(uri, $"bench-writer-{i:00}", documentPerWriter ? $"{DocumentId}-{i:00}" : DocumentId));
         try
         {
             var latencies = new DeliveryRecorder(long.MaxValue);
@@ -48,7 +56,7 @@ internal static class DurableScenario
             var commitsAfter = await server.CommitsAsync();
             var transactions = commitsAfter.Transactions - commitsBefore.Transactions;
             var rowsPerCommit = transactions > 0 ? (double)(commitsAfter.Changes - commitsBefore.Changes) / transactions : double.NaN;
-            return Log(new DurableRun("Converge server (WebSocket clients, ack after fsync)", writers.Count, seconds, acknowledged,
+            return Log(new DurableRun(documentPerWriter ? DocumentPerWriter : SharedDocument, writers.Count, seconds, acknowledged,
                 latencies.Percentile(0.5), latencies.Percentile(0.99), rowsPerCommit, cores));
         }
         finally

@@ -32,7 +32,8 @@ if (only is null or "durable")
 {
     for (var round = 1; round <= settings.Rounds; round++)
     {
-        durable.Add(await DurableScenario.RunConvergeAsync(serverDll, settings) with { Round = round });
+        durable.Add(await DurableScenario.RunConvergeAsync(serverDll, settings, documentPerWriter: false) with { Round = round });
+        durable.Add(await DurableScenario.RunConvergeAsync(serverDll, settings, documentPerWriter: true) with { Round = round });
         durable.Add(await DurableScenario.RunRawSqliteAsync(settings) with { Round = round });
         durable.Add(await DurableScenario.RunRawWebSocketAsync(serverDll, settings) with { Round = round });
     }

@@ -55,17 +55,23 @@ internal static class Report
 
         // Each kind's best round (highest acknowledged/s).
         var durable = r.Durable.GroupBy(d => d.Name).Select(g => g.MaxBy(d => d.PerSecond)!).ToList();
-        var cDurable = durable.FirstOrDefault(d => d.Name.StartsWith("Converge", StringComparison.Ordinal));
+        var cDurable = durable.FirstOrDefault(d => d.Name == DurableScenario.SharedDocument);
+        var oDurable = durable.FirstOrDefault(d => d.Name == DurableScenario.DocumentPerWriter);
         var rDurable = durable.FirstOrDefault(d => d.Name.StartsWith("raw SQLite insert loop (group commit", StringComparison.Ordinal));
         var wDurable = durable.FirstOrDefault(d => d.Name.StartsWith("raw Kestrel", StringComparison.Ordinal));
         if (cDurable is not null && rDurable is not null)
         {
-            Target(b, Inv($"durable acknowledged changes/s ≥ 0.7× raw SQLite ({s.DurableWriters} concurrent writers, group commit, in process)"), cDurable.PerSecond, rDurable.PerSecond, N0, 0.7, higherIsBetter: true);
+            Target(b, Inv($"durable acknowledged changes/s ≥ 0.7× raw SQLite ({s.DurableWriters} concurrent writers on one document, each change fanned out to the other {s.DurableWriters - 1})"), cDurable.PerSecond, rDurable.PerSecond, N0, 0.7, higherIsBetter: true);
+        }
+
+        if (oDurable is not null && rDurable is not null)
+        {
+            Target(b, Inv($"durable acknowledged changes/s ≥ 0.7× raw SQLite ({s.DurableWriters} concurrent writers, a document each: no fan-out, like the raw loop)"), oDurable.PerSecond, rDurable.PerSecond, N0, 0.7, higherIsBetter: true);
         }
 
         if (cDurable is not null && wDurable is not null)
         {
-            Info(b, Inv($"durable acknowledged changes/s vs raw SQLite behind a raw WebSocket (same writers, no protocol, no fan-out)"), cDurable.PerSecond, wDurable.PerSecond, N0);
+            Info(b, Inv($"durable acknowledged changes/s, one shared document, vs raw SQLite behind a raw WebSocket (same writers, no protocol, no fan-out)"), cDurable.PerSecond, wDurable.PerSecond, N0);
         }
 
         if (r.Reconnect is { } rc)
