@@ -391,10 +391,18 @@ public sealed partial class ConvergeClient : IAsyncDisposable, IFrameSink, Prese
         }
     }
 
-    // An answer freed room in the push window of the current connection: send what the window held back.
+    // An answer freed room in the push window of the current connection: send what the window held back. Recorded
+    // under the push gate: between EnqueueUnsent reading no room and marking changes held back, an answer taken alone
+    // could empty the window without seeing them, and with nothing left in flight no answer would ever send them.
     private void OnPushAnswered(ClientConnection connection)
     {
-        if (connection.Pushes.Answered() && ReferenceEquals(connection, _connection))
+        bool refill;
+        lock (_pushGate)
+        {
+            refill = connection.Pushes.Answered();
+        }
+
+        if (refill && ReferenceEquals(connection, _connection))
         {
             SendUnsent(_documents.Values.ToArray());
         }
