@@ -123,7 +123,9 @@ internal sealed partial class GroupCommitter : IAsyncDisposable
                 continue;
             }
 
-            _ = CommitGroupAsync(group, changes);
+            // Never on this loop's thread: the appends are answered inline on the committing thread, and a store may
+            // complete synchronously (SQLite's does), which would run the authorities here and stall the next transaction.
+            _ = Task.Run(() => CommitGroupAsync(group, changes));
         }
 
         // Completed: wait for the transactions still in flight.

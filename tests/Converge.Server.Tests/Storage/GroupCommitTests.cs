@@ -208,6 +208,34 @@ public abstract class GroupCommitTests(StoreKind kind) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_appender_that_blocks_once_answered__does_not_hold_up_the_next_transaction()
+    {
+        await using var server = await StartAsync();
+        using var unblock = new ManualResetEventSlim();
+        using var answered = new ManualResetEventSlim();
+        // The rest of this method runs inline on the committing thread once the append is durable, and blocks it.
+        var blocking = Task.Run(async () =>
+        {
+            await server.Committer.AppendAsync("blocking", [Change(1)]);
+            answered.Set();
+            unblock.Wait(TimeSpan.FromSeconds(60));
+        });
+        try
+        {
+            Assert.True(answered.Wait(TimeSpan.FromSeconds(20)));
+
+            await server.Committer.AppendAsync("next", [Change(1)]).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        finally
+        {
+            unblock.Set();
+        }
+
+        await blocking;
+        Assert.Equal(["blocking", "next"], _store.Transactions.Select(static t => Assert.Single(t.Documents)));
+    }
+
+    [Fact]
     public async Task With_cross_document_group_commit_off__each_document_commits_its_own_transaction()
     {
         await using var server = await StartAsync(o => o.Storage.MaxChangesPerTransaction = 0);
