@@ -73,9 +73,8 @@ internal sealed partial class GroupCommitter : IAsyncDisposable
             return;
         }
 
-        // Completed after the transaction's slot is freed (the next transaction starts on another thread), so the
-        // authorities resume inline on the committing thread: one thread-pool hop less per document and commit.
-        var pending = new Pending(batch, new TaskCompletionSource());
+        // Completed on the writer's loop; continuations run elsewhere so one slow authority never holds up the writer.
+        var pending = new Pending(batch, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         Interlocked.Increment(ref _queued);
         if (!_queue.Writer.TryWrite(pending))
         {
@@ -123,9 +122,7 @@ internal sealed partial class GroupCommitter : IAsyncDisposable
                 continue;
             }
 
-            // Never on this loop's thread: the appends are answered inline on the committing thread, and a store may
-            // complete synchronously (SQLite's does), which would run the authorities here and stall the next transaction.
-            _ = Task.Run(() => CommitGroupAsync(group, changes));
+            _ = CommitGroupAsync(group, changes);
         }
 
         // Completed: wait for the transactions still in flight.
@@ -135,40 +132,29 @@ internal sealed partial class GroupCommitter : IAsyncDisposable
         }
     }
 
-    // Never throws: every failure goes to the appends' waiters. Frees its transaction slot before it answers them, so
-    // that the authorities resuming inline (and pushing their next groups) never hold up the next transaction.
+    // Never throws: every failure goes to the appends' waiters. Frees its transaction slot when done.
     private async Task CommitGroupAsync(List<Pending> group, int changes)
     {
-        Exception? failure = null;
         try
         {
             await CommitAsync([.. group.Select(static p => p.Batch)]).ConfigureAwait(false);
+            foreach (var pending in group)
+            {
+                pending.Durable.TrySetResult();
+            }
         }
         catch (Exception ex) when (group.Count > 1)
         {
             Log.CombinedCommitFailed(_logger, ex, group.Count, changes);
             await CommitEachAloneAsync(group).ConfigureAwait(false);
-            return;
         }
         catch (Exception ex)
         {
-            failure = ex;
+            group[0].Durable.TrySetException(ex);
         }
         finally
         {
             _transactions.Release();
-        }
-
-        foreach (var pending in group)
-        {
-            if (failure is null)
-            {
-                pending.Durable.TrySetResult();
-            }
-            else
-            {
-                pending.Durable.TrySetException(failure);
-            }
         }
     }
 
