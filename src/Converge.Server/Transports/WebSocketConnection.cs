@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using Converge.Protocol;
 using Converge.Protocol.Codecs;
+using Converge.Protocol.Frames;
 using Converge.Server.Sessions;
 using Microsoft.Extensions.Logging;
 
@@ -239,10 +240,16 @@ internal sealed partial class WebSocketConnection
                 while (outbound.TryRead(out var frame))
                 {
                     ReadOnlyMemory<byte> message;
-                    if (!SharedFrameEncoding.TryGet(frame, _codec, out message))
+                    if (frame is ChangesFrame changes && outbound.TryPeek(out var next) && next is ChangesFrame
+                        && ChangesCoalescing.TryJoin(changes, outbound, _codec, _options.MaxChangesPerFrame, _options.SnapshotPartBytes,
+                            buffer = Reset(buffer)))
                     {
-                        buffer ??= new ArrayBufferWriter<byte>(FirstSendBufferBytes);
-                        buffer.ResetWrittenCount();
+                        // Behind: the run of queued changes of this document goes as one frame.
+                        message = buffer.WrittenMemory;
+                    }
+                    else if (!SharedFrameEncoding.TryGet(frame, _codec, out message))
+                    {
+                        buffer = Reset(buffer);
                         _codec.Encode(frame, buffer);
                         message = buffer.WrittenMemory;
                     }
@@ -267,6 +274,13 @@ internal sealed partial class WebSocketConnection
             Log.SendEnded(_logger, _session.SessionId, ex.Message);
             _session.Close(ConvergeCloseCode.Normal, "Connection lost.");
         }
+    }
+
+    private static ArrayBufferWriter<byte> Reset(ArrayBufferWriter<byte>? buffer)
+    {
+        buffer ??= new ArrayBufferWriter<byte>(FirstSendBufferBytes);
+        buffer.ResetWrittenCount();
+        return buffer;
     }
 
     // RFC 6455 §5.5: a close frame's reason fits in 123 bytes of UTF-8.

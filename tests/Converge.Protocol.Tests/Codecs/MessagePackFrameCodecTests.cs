@@ -234,4 +234,31 @@ public sealed class MessagePackFrameCodecTests
     [Fact]
     public void Mutated_valid_frames__decode_to_a_frame_or_a_protocol_exception_and_nothing_else() =>
         CodecFuzz.Mutations(AnyFrame.Select(Encode)).Sample(bytes => CodecFuzz.DecodesCleanly(Binary, bytes), iter: 50_000);
+
+    [Fact]
+    public void Encoded_changes_frames_joined_without_decoding__decode_as_one_frame_with_every_change_in_order()
+    {
+        var value = System.Text.Json.JsonSerializer.SerializeToElement(new { title = "Ünïcödé ✓", n = -1 });
+        ChangesFrame Changes(params long[] sequences) =>
+            new("doc", [.. sequences.Select(s => new ServerChange(s, "c" + s, s, [new SetValue("k" + s, value), new IncrementValue("v", s)]))]);
+        var parts = new[] { Changes(1, 2), Changes(3), Changes(4, 5, 6) }.Select(f => (ReadOnlyMemory<byte>)Encode(f)).ToArray();
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+
+        MessagePackFrameCodec.WriteJoinedChanges("doc", parts, output);
+
+        var joined = Assert.IsType<ChangesFrame>(Binary.Decode(output.WrittenSpan));
+        var expected = Changes(1, 2, 3, 4, 5, 6);
+        Assert.Equal("doc", joined.DocumentId);
+        Assert.Equal(expected.Changes.Select(static c => (c.Sequence, c.ClientId, c.ClientSeq)), joined.Changes.Select(static c => (c.Sequence, c.ClientId, c.ClientSeq)));
+        Assert.All(joined.Changes, c => Assert.True(System.Text.Json.JsonElement.DeepEquals(value, ((SetValue)c.Operations[0]).Value)));
+    }
+
+    [Fact]
+    public void Only_encoded_changes_frames_can_be_joined()
+    {
+        var ack = (ReadOnlyMemory<byte>)Encode(new AckFrame("doc", 1, 1));
+        Assert.False(MessagePackFrameCodec.TryReadChangesHead(ack, out _, out _));
+        Assert.False(MessagePackFrameCodec.TryReadChangesHead(new byte[] { 0x93, 0xff }, out _, out _));
+        Assert.Throws<ArgumentException>(() => MessagePackFrameCodec.WriteJoinedChanges("doc", [ack], new System.Buffers.ArrayBufferWriter<byte>()));
+    }
 }
