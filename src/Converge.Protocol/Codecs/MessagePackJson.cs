@@ -104,7 +104,7 @@ internal static class MessagePackJson
         }
 
         // Parse builds one standalone document (no pooled buffers to return, nothing to clone) in a single pass over the
-        // text; JsonElement.ParseValue(ref Utf8JsonReader) reads it twice and took three times as long (docs/benchmarks.md).
+        // text; JsonElement.ParseValue(ref Utf8JsonReader) reads it twice (docs/benchmarks.md, "Hot path", fix 7).
         var value = JsonElement.Parse(buffer.WrittenSpan, new JsonDocumentOptions { MaxDepth = maxDepth + 1 });
         if (buffer.Capacity > 64 * 1024)
         {
