@@ -6,11 +6,12 @@ using Converge.Protocol.Frames;
 namespace Converge.Server.Sessions;
 
 /// <summary>
-/// Batching for a receiver that has fallen behind: when a session's queue holds several fanned-out <c>changes</c>
-/// frames of one document in a row, its transport sends them as one frame, spliced from their shared encodings
-/// (<see cref="SharedFrameEncoding"/>) with no re-encoding. A receiver that keeps up gets every commit group as it comes;
-/// one that lags gets fewer, larger frames, and both the server's sends and the receiver's per-frame work shrink with
-/// the backlog. The client sees the same changes in the same order, still contiguous (protocol §4.10 and §8: live
+/// Batching for a receiver that has fallen behind: when a session's queue holds several <c>changes</c> frames of one
+/// document in a row, its transport sends them as one frame, spliced from their encodings with no decoding (a
+/// fanned-out frame's bytes are shared, <see cref="SharedFrameEncoding"/>, so only a frame meant for this session alone,
+/// such as a catch-up page, is encoded here, as it would have been to send it). A receiver that keeps up gets every
+/// commit group as it comes; one that lags gets fewer, larger frames, and both the server's sends and the receiver's
+/// per-frame work shrink with the backlog. The client sees the same changes in the same order, still contiguous (protocol §4.10 and §8: live
 /// changes reach a session without gaps, its own ones as acks between frames).
 /// </summary>
 /// <remarks>
