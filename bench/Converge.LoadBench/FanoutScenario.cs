@@ -126,11 +126,12 @@ internal static class FanoutScenario
         var serverCpuSeconds = (server.CpuTime() - serverCpu).TotalSeconds;
         var serverCores = serverCpuSeconds / wall;
         self.Refresh();
-        var loadCores = (self.TotalProcessorTime - loadCpu).TotalSeconds / wall;
+        var loadCpuSeconds = (self.TotalProcessorTime - loadCpu).TotalSeconds;
+        var loadCores = loadCpuSeconds / wall;
         var expected = receivers * sent;
         var run = new LoadRun(name, rate, sent, sendSeconds, expected, recorder.Delivered, recorder.Late,
             Stopwatch.GetElapsedTime(started, end).TotalSeconds, recorder.Percentile(0.50), recorder.Percentile(0.99), recorder.Percentile(0.999),
-            serverCores, loadCores, peak.PeakBytes, recorder.Delivered >= expected, senderFailed, LoadAverage(), serverCpuSeconds);
+            serverCores, loadCores, peak.PeakBytes, recorder.Delivered >= expected, senderFailed, LoadAverage(), serverCpuSeconds, loadCpuSeconds);
         driver.Recorder = null;
         Log($"  {driver.Name} {name}: sent {sent} in {sendSeconds:0.00} s, delivered {run.Delivered:N0}/{expected:N0} ({run.DeliveredPerSecond:N0}/s), " +
             $"p50 {run.P50Ms:0.0} p99 {run.P99Ms:0.0} p999 {run.P999Ms:0.0} ms, server {serverCores:0.00} cores ({run.ServerCpuMicrosPerDelivery:0.00} µs/delivery), load {loadCores:0.00} cores, peak RSS {run.ServerPeakRssBytes / 1048576.0:0} MiB, loadavg {run.LoadAverage:0.0}");

@@ -9,11 +9,18 @@ namespace Converge.LoadBench;
 /// <param name="Seconds">From the first send to the last counted delivery (or the window's end).</param>
 /// <param name="ServerCpuCores">Server CPU time over the run / wall time (2.0 = both cores).</param>
 /// <param name="LoadCpuCores">The load generator's own CPU time / wall time.</param>
+/// <param name="LoadCpuSeconds">The load generator's own CPU time over the run (its receivers decoding, mostly).</param>
 internal sealed record LoadRun(
     string Name, int OfferedRate, long Sent, double SendSeconds, long Expected, long Delivered, long Late, double Seconds,
     double P50Ms, double P99Ms, double P999Ms, double ServerCpuCores, double LoadCpuCores, long ServerPeakRssBytes, bool Complete,
-    string? SenderFailed, double LoadAverage, double ServerCpuSeconds)
+    string? SenderFailed, double LoadAverage, double ServerCpuSeconds, double LoadCpuSeconds)
 {
+    /// <summary>
+    /// The load generator's CPU time per delivery, in microseconds: what a receiver spends to take in one change (with the
+    /// sender's share). On two cores shared with the server it bounds the throughput as much as the server does.
+    /// </summary>
+    public double LoadCpuMicrosPerDelivery => Delivered > 0 ? LoadCpuSeconds * 1e6 / Delivered : double.NaN;
+
     /// <summary>Server CPU time per delivery, in microseconds: the server's cost, whoever is the bottleneck.</summary>
     public double ServerCpuMicrosPerDelivery => Delivered > 0 ? ServerCpuSeconds * 1e6 / Delivered : double.NaN;
 
