@@ -168,17 +168,21 @@ internal static class Report
 
     private static void Target(StringBuilder b, string what, double ours, double peer, Func<double, string> format, double bound, bool higherIsBetter)
     {
-        var ratio = peer > 0 ? ours / peer : double.NaN;
-        var met = higherIsBetter ? ratio >= bound : ratio <= bound;
+        var (ratio, met) = Against(ours, peer, bound, higherIsBetter);
         b.AppendLine(Inv($"| {what} | {format(ours)} | {format(peer)} | {ratio:0.00}× | {(double.IsNaN(ratio) ? "n/a" : met ? "**met**" : "**missed**")} |"));
     }
 
     // A target applied to the raw server instead of Converge: whether the machine allows the target at all.
     private static void Limit(StringBuilder b, string what, double raw, double peer, Func<double, string> format, double bound, bool higherIsBetter)
     {
-        var ratio = peer > 0 ? raw / peer : double.NaN;
-        var met = higherIsBetter ? ratio >= bound : ratio <= bound;
+        var (ratio, met) = Against(raw, peer, bound, higherIsBetter);
         b.AppendLine(Inv($"| {what} | {format(raw)} (raw) | {format(peer)} | {ratio:0.00}× | {(double.IsNaN(ratio) ? "n/a" : met ? "raw meets it" : "**raw misses it too**")} |"));
+    }
+
+    private static (double Ratio, bool Met) Against(double value, double peer, double bound, bool higherIsBetter)
+    {
+        var ratio = peer > 0 ? value / peer : double.NaN;
+        return (ratio, higherIsBetter ? ratio >= bound : ratio <= bound);
     }
 
     private static void Info(StringBuilder b, string what, double ours, double peer, Func<double, string> format) =>
