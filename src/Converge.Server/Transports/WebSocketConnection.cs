@@ -240,7 +240,8 @@ internal sealed partial class WebSocketConnection
                 while (outbound.TryRead(out var frame))
                 {
                     ReadOnlyMemory<byte> message;
-                    if (frame is ChangesFrame changes && outbound.TryPeek(out var next) && next is ChangesFrame
+                    // Only MessagePack frames join: a JSON session never makes a buffer for a join it cannot do.
+                    if (frame is ChangesFrame changes && _codec is MessagePackFrameCodec && outbound.TryPeek(out var next) && next is ChangesFrame
                         && ChangesCoalescing.TryJoin(changes, outbound, _codec, _options.MaxChangesPerFrame, _options.SnapshotPartBytes,
                             buffer = Reset(buffer)))
                     {
