@@ -4,6 +4,7 @@ using Converge.Client;
 using Converge.Client.Storage;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.AspNetCore.Components.WebAssembly.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.JSInterop;
 
 var builder = WebAssemblyHostBuilder.CreateDefault(args);
@@ -12,6 +13,10 @@ builder.RootComponents.Add<HeadOutlet>("head::after");
 
 // The sync endpoint is on the host that served the app: ws(s)://<host>/sync.
 var sync = new UriBuilder(builder.HostEnvironment.BaseAddress) { Path = "/sync" }.Uri;
+
+// The client's connection story (transport tried, fallback, reconnect) goes to the browser console: the first thing to
+// read when a board will not connect.
+builder.Logging.AddFilter("Converge", LogLevel.Information);
 builder.Services.AddSingleton(services =>
 {
     // WebAssembly's runtime is in-process: the store's synchronous calls reach localStorage directly (docs/board.md).
@@ -27,7 +32,7 @@ builder.Services.AddSingleton(services =>
             // Snapshots are cheap here and a reload should find the newest state.
             SnapshotInterval = TimeSpan.FromSeconds(1),
         },
-    });
+    }, services.GetRequiredService<ILoggerFactory>());
 });
 
 await builder.Build().RunAsync();

@@ -1,10 +1,19 @@
 // Helpers for driving the board (samples/Converge.Board.Client) through its stable ids and data attributes.
 
+const started = Date.now();
+let pages = 0;
+
 export async function openBoard(browser, url, { online = true } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
-  page.on('pageerror', (e) => console.error('pageerror:', e.message));
-  page.on('console', (m) => { if (m.type() === 'error') console.error('console:', m.text()); });
+  // Errors, warnings and the client's own log (transport tried, fallback, reconnect) go to stderr, labelled by page
+  // and time: the test shows them when a script fails.
+  const label = `page ${++pages}`;
+  const log = (...parts) => console.error(`[${((Date.now() - started) / 1000).toFixed(1)} s, ${label}]`, ...parts);
+  page.on('pageerror', (e) => log('pageerror:', e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning' || m.text().includes('Converge.')) log(`console ${m.type()}:`, m.text());
+  });
   await page.goto(url);
   await page.waitForSelector('#board', { timeout: 90000 });
   if (online) await waitState(page, 'Connected');

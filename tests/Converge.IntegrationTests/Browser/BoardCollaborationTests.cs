@@ -113,7 +113,7 @@ public sealed class BoardCollaborationTests(BoardHostFixture fixture) : IClassFi
 
     private async Task<JsonElement> RunAsync(string scenario)
     {
-        await using var browser = BrowserProcess.Start("board-collab.mjs", scenario, fixture.Host.Address.ToString().TrimEnd('/'), BrowserProcess.ArtifactPath($"board-{scenario}"));
+        await using var browser = BrowserProcess.Start(fixture.Host, "board-collab.mjs", scenario, fixture.Host.Address.ToString().TrimEnd('/'), BrowserProcess.ArtifactPath($"board-{scenario}"));
         var line = await browser.ReadLineAsync(ScenarioTimeout);
         // The measured latencies end up in the test log.
         Console.WriteLine($"board {scenario}: {line}");

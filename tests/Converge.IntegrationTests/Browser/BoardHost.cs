@@ -7,13 +7,19 @@ namespace Converge.IntegrationTests.Browser;
 /// <summary>The board sample host (sync endpoint + Blazor WebAssembly files) as a child process on a free port.</summary>
 internal sealed partial class BoardHost : IAsyncDisposable
 {
+    private const int LogLinesKept = 400;
+
     private readonly Process _process;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
 
     private BoardHost(Process process, Uri address)
     {
         _process = process;
         Address = address;
     }
+
+    /// <summary>The host's last log lines (stdout and stderr), for a failing browser test to show.</summary>
+    public string LogTail => string.Join(Environment.NewLine, _log);
 
     public Uri Address { get; }
 
@@ -47,15 +53,27 @@ internal sealed partial class BoardHost : IAsyncDisposable
 
             if (Listening().Match(line) is { Success: true } match)
             {
-                // Keep draining the output so the host never blocks on a full pipe.
-                _ = process.StandardOutput.ReadToEndAsync();
-                _ = process.StandardError.ReadToEndAsync();
-                return new BoardHost(process, new Uri(match.Groups[1].Value));
+                // Keep draining the output so the host never blocks on a full pipe; the tail is kept for failures.
+                var host = new BoardHost(process, new Uri(match.Groups[1].Value));
+                _ = host.KeepTailAsync(process.StandardOutput);
+                _ = host.KeepTailAsync(process.StandardError);
+                return host;
             }
         }
 
         process.Kill(entireProcessTree: true);
         throw new Xunit.Sdk.XunitException($"The board host did not start: {await process.StandardError.ReadToEndAsync()}");
+    }
+
+    private async Task KeepTailAsync(StreamReader reader)
+    {
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            _log.Enqueue(line);
+            while (_log.Count > LogLinesKept && _log.TryDequeue(out _))
+            {
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -5,7 +5,7 @@ using Converge.Testing.Faults;
 
 namespace Converge.IntegrationTests.Browser;
 
-/// <summary>Converge.Client inside Blazor WebAssembly, in Chromium: ClientWebSocket in the browser, and SSE when WebSocket is blocked.</summary>
+/// <summary>Converge.Client inside Blazor WebAssembly, in Chromium: ClientWebSocket in the browser, SSE when WebSocket is blocked, long polling when both are.</summary>
 [Collection(BrowserLatencyCollection.Name)]
 public sealed class BoardWebAssemblyTests
 {
@@ -14,7 +14,7 @@ public sealed class BoardWebAssemblyTests
     {
         using var temp = new TempDirectory();
         await using var host = await BoardHost.StartAsync(temp.File("board.db"));
-        await using var browser = BrowserProcess.Start("board-sync.mjs", host.Address.ToString().TrimEnd('/'), BrowserProcess.ArtifactPath("board-websocket"));
+        await using var browser = BrowserProcess.Start(host, "board-sync.mjs", host.Address.ToString().TrimEnd('/'), BrowserProcess.ArtifactPath("board-websocket"));
 
         var line = await browser.ReadLineAsync(TimeSpan.FromSeconds(150));
         Console.WriteLine($"board sync: {line}");
@@ -32,7 +32,7 @@ public sealed class BoardWebAssemblyTests
         await using var host = await BoardHost.StartAsync(temp.File("board.db"));
         await using var proxy = FaultProxy.Start(new IPEndPoint(IPAddress.Loopback, host.Port));
         proxy.BlockWebSocketUpgrades(403);
-        await using var browser = BrowserProcess.Start("board-sync.mjs", $"http://127.0.0.1:{proxy.Port}", BrowserProcess.ArtifactPath("board-sse"));
+        await using var browser = BrowserProcess.Start(host, "board-sync.mjs", $"http://127.0.0.1:{proxy.Port}", BrowserProcess.ArtifactPath("board-sse"));
 
         var line = await browser.ReadLineAsync(TimeSpan.FromSeconds(150));
         Console.WriteLine($"board sync: {line}");
@@ -40,6 +40,25 @@ public sealed class BoardWebAssemblyTests
         var root = result.RootElement;
         Assert.Equal("sse", root.GetProperty("transportA").GetString());
         Assert.Equal("sse", root.GetProperty("transportB").GetString());
+        Assert.InRange(root.GetProperty("latencyMs").GetInt64(), 0, 1000);
+    }
+
+    [Fact]
+    public async Task With_websocket_and_event_streams_refused_by_a_proxy__the_board_in_the_browser_falls_back_to_long_polling()
+    {
+        using var temp = new TempDirectory();
+        await using var host = await BoardHost.StartAsync(temp.File("board.db"));
+        await using var proxy = FaultProxy.Start(new IPEndPoint(IPAddress.Loopback, host.Port));
+        proxy.BlockWebSocketUpgrades(403);
+        proxy.BlockRequests("/sync/sse", 502);
+        await using var browser = BrowserProcess.Start(host, "board-sync.mjs", $"http://127.0.0.1:{proxy.Port}", BrowserProcess.ArtifactPath("board-longpolling"));
+
+        var line = await browser.ReadLineAsync(TimeSpan.FromSeconds(150));
+        Console.WriteLine($"board sync: {line}");
+        using var result = JsonDocument.Parse(line);
+        var root = result.RootElement;
+        Assert.Equal("longpolling", root.GetProperty("transportA").GetString());
+        Assert.Equal("longpolling", root.GetProperty("transportB").GetString());
         Assert.InRange(root.GetProperty("latencyMs").GetInt64(), 0, 1000);
     }
 }
