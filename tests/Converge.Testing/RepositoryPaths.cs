@@ -11,7 +11,10 @@ public static class RepositoryPaths
     /// checks it out) or beside one of its parents, so a clone made in a subfolder next to it finds it too.
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">No shared folder was found: the message says where it was looked for.</exception>
-    public static string Shared { get; } = FindShared();
+    public static string Shared => SharedFolder.Value;
+
+    // Looked for on first use only: tests that never read the traces must not fail where there is no shared folder.
+    private static readonly Lazy<string> SharedFolder = new(FindShared);
 
     private static string FindShared()
     {

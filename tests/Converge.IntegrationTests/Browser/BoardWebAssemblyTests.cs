@@ -61,4 +61,22 @@ public sealed class BoardWebAssemblyTests
         Assert.Equal("longpolling", root.GetProperty("transportB").GetString());
         Assert.InRange(root.GetProperty("latencyMs").GetInt64(), 0, 1000);
     }
+
+    [Fact]
+    public async Task With_websocket_refused_and_event_streams_hanging_in_a_proxy__the_board_in_the_browser_gives_up_on_sse_after_the_handshake_timeout_and_long_polls()
+    {
+        using var temp = new TempDirectory();
+        await using var host = await BoardHost.StartAsync(temp.File("board.db"));
+        await using var proxy = FaultProxy.Start(new IPEndPoint(IPAddress.Loopback, host.Port));
+        proxy.BlockWebSocketUpgrades(403);
+        proxy.SwallowRequests("/sync/sse");
+        await using var browser = BrowserProcess.Start(host, "board-sync.mjs", $"http://127.0.0.1:{proxy.Port}", BrowserProcess.ArtifactPath("board-sse-hanging"));
+
+        var line = await browser.ReadLineAsync(TimeSpan.FromSeconds(150));
+        Console.WriteLine($"board sync: {line}");
+        using var result = JsonDocument.Parse(line);
+        var root = result.RootElement;
+        Assert.Equal("longpolling", root.GetProperty("transportA").GetString());
+        Assert.Equal("longpolling", root.GetProperty("transportB").GetString());
+    }
 }

@@ -251,6 +251,30 @@ public sealed class FaultProxyTests
     }
 
     [Fact]
+    public async Task Swallowed_path__gets_no_answer_even_on_a_kept_alive_connection_while_other_paths_pass()
+    {
+        await using var target = await HttpTarget.StartAsync();
+        await using var proxy = FaultProxy.Start(target.EndPoint);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1 }) { BaseAddress = new Uri($"http://127.0.0.1:{proxy.Port}/") };
+        Assert.Equal("hello", await http.GetStringAsync("hello").WaitAsync(Timeout));
+
+        proxy.SwallowRequests("/sse");
+        using (var waiting = new CancellationTokenSource(Silence))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                http.GetAsync("sse?count=1", HttpCompletionOption.ResponseHeadersRead, waiting.Token));
+        }
+
+        // The swallowed request went out on the kept-alive connection; the next request gets a fresh one and passes.
+        Assert.Equal("hello", await http.GetStringAsync("hello").WaitAsync(Timeout));
+        Assert.Equal(2, proxy.AcceptedConnections);
+
+        proxy.StopSwallowingRequests();
+        using var answered = await http.GetAsync("sse?count=1").WaitAsync(Timeout);
+        Assert.Equal("data: 0\n\n", await answered.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Buffered_responses__hold_an_event_stream_until_the_server_closes()
     {
         await using var target = await HttpTarget.StartAsync();

@@ -131,6 +131,14 @@ internal sealed class DirectionPump
                     inspector.Release();
                     break;
                 case InspectionStep.HeadComplete:
+                    if (_connection.Swallows(inspector.Head!))
+                    {
+                        // A proxy that hangs: the request goes nowhere, no answer comes, the connection stays open
+                        // until the client gives up. Everything it sends after is dropped too.
+                        _discarding = true;
+                        return;
+                    }
+
                     if (_connection.Admit(inspector.Head!) is { } rejection)
                     {
                         // Nothing of this request reaches the server; the rest of what the client sends is dropped.

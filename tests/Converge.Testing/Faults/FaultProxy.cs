@@ -242,6 +242,21 @@ public sealed class FaultProxy : IAsyncDisposable
     public void AllowAllRequests() => Settings.RequestBlock = null;
 
     /// <summary>
+    /// Acts as a proxy that hangs on some requests: an HTTP request whose path starts with <paramref name="pathPrefix"/>
+    /// (ordinal) is neither forwarded nor answered, and its connection stays open, silent, until the client closes it.
+    /// Unlike <see cref="BufferResponses"/> it applies to every request head from now on, including later requests on a
+    /// kept-alive connection (browsers reuse their pooled connections).
+    /// </summary>
+    public void SwallowRequests(string pathPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(pathPrefix);
+        Settings.SwallowedRequests = head => head.Path.StartsWith(pathPrefix, StringComparison.Ordinal);
+    }
+
+    /// <summary>Ends <see cref="SwallowRequests"/> for requests from now on (swallowed ones stay unanswered).</summary>
+    public void StopSwallowingRequests() => Settings.SwallowedRequests = null;
+
+    /// <summary>
     /// Acts as a buffering reverse proxy for new connections: everything the server sends is held until the server
     /// closes the connection (or <see cref="FaultProxyOptions.MaxHeldResponseBytes"/> are held, then that much is
     /// released at once), so a streamed response (SSE) never trickles through. With <paramref name="match"/>, only
@@ -253,7 +268,7 @@ public sealed class FaultProxy : IAsyncDisposable
     /// <summary>Ends <see cref="BufferResponses"/> for connections accepted from now on.</summary>
     public void StopBufferingResponses() => Settings.ResponseBuffering = null;
 
-    /// <summary>Clears every fault at once: no latency, no cap, no armed drop, no blackhole, no refusal, no blocks, no buffering for new connections.</summary>
+    /// <summary>Clears every fault at once: no latency, no cap, no armed drop, no blackhole, no refusal, no blocks, no swallowed requests, no buffering for new connections.</summary>
     public void Restore() => Settings.Clear();
 
     /// <summary>A new, empty script of timed fault switches on this proxy; timed by <paramref name="timeProvider"/> (default: <see cref="FaultProxyOptions.TimeProvider"/>).</summary>

@@ -14,6 +14,7 @@ internal sealed class FaultSettings
     private volatile HttpRejection? _webSocketRejection;
     private volatile RequestBlock? _requestBlock;
     private volatile ResponseBuffering? _responseBuffering;
+    private volatile Func<HttpRequestHead, bool>? _swallowedRequests;
 
     /// <summary>Closed while blackholed.</summary>
     public FlowGate Flow { get; } = new();
@@ -40,6 +41,13 @@ internal sealed class FaultSettings
     {
         get => _responseBuffering;
         set => _responseBuffering = value;
+    }
+
+    /// <summary>Requests that are never forwarded nor answered (a proxy that hangs on them), or null.</summary>
+    public Func<HttpRequestHead, bool>? SwallowedRequests
+    {
+        get => _swallowedRequests;
+        set => _swallowedRequests = value;
     }
 
     public DirectionFaults For(ProxyDirections direction) => direction == ProxyDirections.ClientToServer
@@ -74,6 +82,7 @@ internal sealed class FaultSettings
         WebSocketRejection = null;
         RequestBlock = null;
         ResponseBuffering = null;
+        SwallowedRequests = null;
         Flow.Open();
     }
 }

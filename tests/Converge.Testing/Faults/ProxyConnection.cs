@@ -114,6 +114,9 @@ internal sealed class ProxyConnection
         return Settings.RequestBlock is { } block && block.Match(head) ? block.Rejection : null;
     }
 
+    /// <summary>True when <paramref name="head"/> is to be swallowed: neither forwarded nor answered.</summary>
+    public bool Swallows(HttpRequestHead head) => Settings.SwallowedRequests is { } match && match(head);
+
     /// <summary>Answers the client with <paramref name="rejection"/> in place of the server.</summary>
     public ValueTask RejectAsync(HttpRejection rejection, CancellationToken cancellationToken) =>
         _serverToClient is { } pump ? pump.RejectAsync(rejection, cancellationToken) : ValueTask.CompletedTask;
