@@ -4,8 +4,8 @@
 //   cursors   the other context's cursor appears and follows the mouse; both avatars show
 //   offline   offline toggle queues edits (pending > 0) while the other edits too; back online both converge
 //   rejected  a change the server refuses is shown, then rolled back with the reason
-//   reload    a reload while offline keeps the pending edits, a text edit among them (browser local store); back online
-//             they are sent
+//   reload    a reload while offline keeps the pending edits (browser local store), among them chained text edits held
+//             behind the first; back online they are sent and merge with the other context's concurrent typing
 //   typing    two contexts type into one description at once, at different places, live and then one offline: every
 //             keystroke of both survives (OT text), and the typing context's caret stays where it types
 // Prints one JSON line with what it measured; throws (non-zero exit) when a wait times out.
@@ -142,20 +142,31 @@ const scenarios = {
   async reload() {
     const [a, b] = [await openBoard(browser, url), await openBoard(browser, url)];
     const id = await addCard(a, 'Before the reload');
+    const area = `${card(id)} .card-description`;
     await waitCardWithTitle(b, 'Before the reload');
+    await a.fill(area, 'Notes');
+    await waitCard(b, id, (c) => c.querySelector('.card-description').value === 'Notes');
     await waitPending(a, (n) => n === 0);
     await a.click('#offline');
     await waitState(a, 'Disconnected');
     await a.fill(`${card(id)} .card-title`, 'Edited offline');
     await a.press(`${card(id)} .card-title`, 'Enter');
     await a.click(`${card(id)} .vote-up`);
-    await a.fill(`${card(id)} .card-description`, 'Typed offline');
-    await waitPending(a, (n) => n === 3);
+    // Keystrokes at the end of the description: the first is the OT edit to send, the others are held behind it,
+    // each chained on the one before. All of them must survive the reload, still held, still in order.
+    await a.$eval(area, (e) => { e.focus(); e.setSelectionRange(e.value.length, e.value.length); });
+    await a.keyboard.type(' typed offline', { delay: 20 });
+    const pendingBeforeReload = await pending(a);
+    // Meanwhile B types at the start: A's held edits must be transformed past B's once A is back.
+    await b.$eval(area, (e) => { e.focus(); e.setSelectionRange(0, 0); });
+    await b.keyboard.type('B: ', { delay: 20 });
+    await waitPending(b, (n) => n === 0);
     await a.reload();
     await a.waitForSelector('#board', { timeout: 90000 });
     await waitCard(a, id, (c) => c.querySelector('.card-title').value === 'Edited offline' && c.querySelector('.votes').dataset.votes === '1'
-      && c.querySelector('.card-description').value === 'Typed offline');
+      && c.querySelector('.card-description').value === 'Notes typed offline');
     const afterReload = {
+      pendingBeforeReload,
       pending: await pending(a),
       offlineChecked: await a.isChecked('#offline'),
       state: await a.getAttribute('#status', 'data-state'),
@@ -166,10 +177,16 @@ const scenarios = {
     await a.click('#offline');
     await waitState(a, 'Connected');
     await waitPending(a, (n) => n === 0);
-    await waitCard(b, id, (c) => c.querySelector('.card-title').value === 'Edited offline' && c.querySelector('.votes').dataset.votes === '1'
-      && c.querySelector('.card-description').value === 'Typed offline');
+    const done = (c) => c.querySelector('.card-title').value === 'Edited offline' && c.querySelector('.votes').dataset.votes === '1'
+      && c.querySelector('.card-description').value === 'B: Notes typed offline';
+    await waitCard(a, id, done);
+    await waitCard(b, id, done);
     await shoot(b, 'b');
-    return { afterReload, same: JSON.stringify(await snapshot(a)) === JSON.stringify(await snapshot(b)) };
+    return {
+      afterReload,
+      description: { a: await a.$eval(area, (e) => e.value), b: await b.$eval(area, (e) => e.value) },
+      same: JSON.stringify(await snapshot(a)) === JSON.stringify(await snapshot(b)),
+    };
   },
 
   async typing() {

@@ -76,18 +76,25 @@ public sealed class BoardCollaborationTests(BoardHostFixture fixture) : IClassFi
     }
 
     [Fact]
-    public async Task A_reload_while_offline__keeps_the_pending_edits_in_the_browser_store_and_sends_them_once_online()
+    public async Task A_reload_while_offline__keeps_the_pending_edits_held_text_edits_included_and_sends_them_once_online()
     {
         var result = await RunAsync("reload");
 
         var afterReload = result.GetProperty("afterReload");
-        // A title, a vote and a description (OT text) edit.
-        Assert.Equal(3, afterReload.GetProperty("pending").GetInt32());
+        // A title, a vote, and one OT text edit per keystroke of " typed offline": the first to send, the rest held.
+        var expected = 2 + " typed offline".Length;
+        Assert.Equal(expected, afterReload.GetProperty("pendingBeforeReload").GetInt32());
+        Assert.Equal(expected, afterReload.GetProperty("pending").GetInt32());
         Assert.True(afterReload.GetProperty("offlineChecked").GetBoolean());
         Assert.Equal("Disconnected", afterReload.GetProperty("state").GetString());
         // Shown from the local store before any server contact.
         Assert.Equal("Stale", afterReload.GetProperty("documentStatus").GetString());
         Assert.Equal("Before the reload", afterReload.GetProperty("bTitle").GetString());
+
+        // Back online the restored edits, transformed past B's concurrent typing at the start, keep every keystroke.
+        var description = result.GetProperty("description");
+        Assert.Equal("B: Notes typed offline", description.GetProperty("a").GetString());
+        Assert.Equal("B: Notes typed offline", description.GetProperty("b").GetString());
         Assert.True(result.GetProperty("same").GetBoolean());
     }
 
