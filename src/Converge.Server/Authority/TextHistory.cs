@@ -10,8 +10,9 @@ namespace Converge.Server.Authority;
 /// the .NET client's rebase assume) and stored against the revision it then applies to; and per author and text the
 /// bridges of its recent edits, so an edit made on top of the author's own unacknowledged edit (<see cref="EditText.After"/>)
 /// is placed exactly, however the server numbered and transformed the earlier one (Jupiter's two-dimensional state
-/// space, kept on the server). Bounded per key; an edit older than what is kept is refused as stale. Used only from the
-/// authority's single reader.
+/// space, kept on the server). Bounded per key; an edit older than what is kept is refused as stale. Bridges that fall
+/// behind the kept history are swept as it moves on, so authors who left cost nothing in a long-lived document. Used
+/// only from the authority's single reader.
 /// </summary>
 internal sealed class TextHistory(int maxPerKey)
 {
@@ -19,7 +20,11 @@ internal sealed class TextHistory(int maxPerKey)
     private const int BridgesPerAuthor = 64;
 
     private readonly Dictionary<string, (long Start, List<TextDelta> Deltas)> _keys = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string ClientId, string Key), List<Bridge>> _bridges = [];
+    // Per text key, per author: the bridges of the author's recent edits of that text.
+    private readonly Dictionary<string, Dictionary<string, List<Bridge>>> _bridges = new(StringComparer.Ordinal);
+
+    /// <summary>The authors with bridges kept, over all texts (for tests and diagnostics).</summary>
+    public int AuthorsWithBridges => _bridges.Values.Sum(static authors => authors.Count);
 
     /// <summary>
     /// Rewrites the text edits of a change against <paramref name="state"/> and applies the change; null (with the
@@ -135,14 +140,10 @@ internal sealed class TextHistory(int maxPerKey)
             }
         }
 
-        foreach (var ((clientId, key), bridges) in _bridges.ToArray())
+        foreach (var key in _bridges.Keys.ToArray())
         {
             var revision = state.GetTextRevision(key);
-            bridges.RemoveAll(b => b.Revision > revision);
-            if (bridges.Count == 0)
-            {
-                _bridges.Remove((clientId, key));
-            }
+            Sweep(key, b => b.Revision > revision);
         }
     }
 
@@ -163,7 +164,7 @@ internal sealed class TextHistory(int maxPerKey)
         var from = edit.Revision;
         if (edit.After is { } after)
         {
-            var bridges = _bridges.GetValueOrDefault((clientId, edit.Key));
+            var bridges = _bridges.GetValueOrDefault(edit.Key)?.GetValueOrDefault(clientId);
             var bridge = bridges?.FindLast(b => b.ClientSeq == after);
             if (bridge is null)
             {
@@ -220,16 +221,52 @@ internal sealed class TextHistory(int maxPerKey)
         {
             history.Deltas.RemoveAt(0);
             history = (history.Start + 1, history.Deltas);
+
+            // Once per full turn of the kept history: whatever every author's bridges hold from before it leads nowhere.
+            // The authors still editing prune their own on each edit; this reaches those who stopped.
+            if (history.Start % maxPerKey == 0)
+            {
+                var start = history.Start;
+                Sweep(key, b => b.Revision < start);
+            }
         }
 
         _keys[key] = history;
     }
 
+    // Drops the bridges of one text that match, and the authors left with none.
+    private void Sweep(string key, Predicate<Bridge> drop)
+    {
+        if (!_bridges.TryGetValue(key, out var authors))
+        {
+            return;
+        }
+
+        foreach (var (clientId, bridges) in authors.ToArray())
+        {
+            bridges.RemoveAll(drop);
+            if (bridges.Count == 0)
+            {
+                authors.Remove(clientId);
+            }
+        }
+
+        if (authors.Count == 0)
+        {
+            _bridges.Remove(key);
+        }
+    }
+
     private void Remember(string clientId, string key, Bridge bridge)
     {
-        if (!_bridges.TryGetValue((clientId, key), out var bridges))
+        if (!_bridges.TryGetValue(key, out var authors))
         {
-            _bridges[(clientId, key)] = bridges = [];
+            _bridges[key] = authors = new(StringComparer.Ordinal);
+        }
+
+        if (!authors.TryGetValue(clientId, out var bridges))
+        {
+            authors[clientId] = bridges = [];
         }
 
         bridges.Add(bridge);
