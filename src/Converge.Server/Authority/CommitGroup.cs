@@ -34,6 +34,13 @@ internal sealed class CommitGroup
     public long? FindSequence(string clientId, long clientSeq) =>
         _changes.FirstOrDefault(c => c.ClientSeq == clientSeq && c.ClientId == clientId)?.Sequence;
 
+    /// <summary>
+    /// A client's progress as far as the committed state goes: as it was before this group when the group has changes of
+    /// the client, else <paramref name="current"/>'s (null: none of its changes is committed).
+    /// </summary>
+    public ClientProgress? CommittedProgress(string clientId, IReadOnlyDictionary<string, ClientProgress> current) =>
+        _undo.TryGetValue(clientId, out var before) ? before : current.TryGetValue(clientId, out var progress) ? progress : null;
+
     /// <summary>Client progress as it was before this group, to restore when the commit fails.</summary>
     public IEnumerable<KeyValuePair<string, ClientProgress?>> UndoLog => _undo;
 

@@ -32,9 +32,26 @@ public sealed class RandomizedConvergenceTests
         public bool Orphaned { get; set; }
     }
 
+    // A normal seed takes seconds (its slowest wait is 60 s for the last acknowledgements).
+    private static readonly TimeSpan SeedDeadline = TimeSpan.FromMinutes(4);
+
     [Theory]
     [MemberData(nameof(Seeds))]
     public async Task Random_changes_faults_and_restarts__converge_with_every_acknowledged_change_applied_exactly_once(int seed)
+    {
+        // Every step awaits the clients and the server: a hang anywhere must fail with the seed and the step, not hold
+        // the suite (the run is abandoned, its resources with it).
+        var where = "starting";
+        var run = RunSeedAsync(seed, step => Volatile.Write(ref where, step));
+        if (await Task.WhenAny(run, Task.Delay(SeedDeadline, TestContext.Current.CancellationToken)) != run)
+        {
+            throw new Xunit.Sdk.XunitException($"seed {seed}: no end after {SeedDeadline.TotalSeconds} s; last step begun: {Volatile.Read(ref where)}");
+        }
+
+        await run;
+    }
+
+    private static async Task RunSeedAsync(int seed, Action<string> at)
     {
         var random = new Random(seed);
         using var temp = new TempDirectory();
@@ -68,6 +85,7 @@ public sealed class RandomizedConvergenceTests
                 clients.Add(NewClient(i));
             }
 
+            at($"starting {count} clients");
             await Task.WhenAll(clients.Select(c => c.StartAsync()));
             foreach (var client in clients)
             {
@@ -81,6 +99,7 @@ public sealed class RandomizedConvergenceTests
             {
                 var roll = random.Next(100);
                 var who = random.Next(count);
+                at($"step {step} of {steps} (roll {roll}, client-{who})");
                 if (roll < 70)
                 {
                     // Made under the document's lock: text positions and observed tags cannot be overtaken by a remote change.
@@ -149,12 +168,14 @@ public sealed class RandomizedConvergenceTests
                 }
             }
 
+            at("resuming paused clients");
             proxy.Restore();
             foreach (var index in paused)
             {
                 await clients[index].ResumeAsync();
             }
 
+            at("waiting for every acknowledgement");
             var unsettled = Task.WhenAll(sent.Where(static s => !s.Orphaned).Select(static s => s.Acknowledged));
             await ((Task)unsettled).WaitAsync(TimeSpan.FromSeconds(60)).ContinueWith(static _ => { }, TaskScheduler.Default);
             if (!unsettled.IsCompletedSuccessfully)
@@ -163,12 +184,14 @@ public sealed class RandomizedConvergenceTests
             }
 
             var acknowledged = await unsettled;
+            at("waiting for every outbox to drain");
             // Orphans go out from the restarted instances' outboxes: wait until every client has nothing pending.
             foreach (var document in documents)
             {
                 await document.UntilAsync(static d => d.PendingCount == 0, "outbox replayed");
             }
 
+            at("checking the server's log");
             var log = await ServerLog.ReadAsync(server, "doc");
             Assert.Equal(log.Changes.Count, log.Changes.Select(static c => (c.ClientId, c.ClientSeq)).Distinct().Count());
             Assert.All(log.Changes.GroupBy(static c => c.ClientId), g => Assert.Equal(g.Select(static c => c.ClientSeq).Order(), g.Select(static c => c.ClientSeq)));
@@ -199,6 +222,7 @@ public sealed class RandomizedConvergenceTests
                 Assert.All(edits, e => Assert.Equal(e.Value, document.State.GetTextRevision(e.Key)));
             }
 
+            at("comparing with a fresh client");
             await using var observer = TestClients.Create(server.SyncUri);
             await observer.StartAsync();
             var fresh = await observer.OpenDocumentAsync("doc");
@@ -207,6 +231,7 @@ public sealed class RandomizedConvergenceTests
         }
         finally
         {
+            at("disposing the clients");
             foreach (var client in clients)
             {
                 await client.DisposeAsync();
