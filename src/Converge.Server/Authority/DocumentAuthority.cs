@@ -673,7 +673,7 @@ internal sealed partial class DocumentAuthority : IAsyncDisposable
         var operations = _state.ToOperations();
         // Tells the client which of its own changes the state already holds, so it stops showing them twice. The state
         // is the committed one: the client's changes in the open group (a push drained with this subscribe) are not in
-        // it, and they come after it by fan-out. Saying nothing here made the client show the committed ones twice.
+        // it, and they come after it by fan-out; saying nothing would make the client show the committed ones twice.
         var clientSeq = session.ClientId is { } clientId ? _group.CommittedProgress(clientId, _clients)?.LastClientSeq : null;
         var parts = FrameParts.Split(operations, static op => OperationJson.Serialize([op]).Length, int.MaxValue, _options.SnapshotPartBytes).ToList();
         if (parts.Count <= 1)
